@@ -1,0 +1,69 @@
+"""Test fixtures: a real PostGIS database, one rolled-back transaction per test.
+
+The database named by ``DATABASE_URL`` must be migrated and loaded with the reference geodata
+and the seed directory: ``make test`` does that before running pytest.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from webmap import create_app
+from webmap.config import DEFAULT_DATABASE_URL, normalise_database_url
+
+from .factories import Factories
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "tests-only",
+}
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return normalise_database_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    return create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+
+
+@pytest.fixture()
+def db_session(app, engine):
+    """A session whose work, and every request's, is rolled back when the test ends."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    sessionmaker = app.extensions["webmap.db"]
+    original_bind = sessionmaker.kw["bind"]
+    sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    session: Session = sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+        sessionmaker.configure(bind=original_bind, join_transaction_mode="conservative_savepoint")
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture()
+def make(db_session) -> Factories:
+    """Factories for directory records: ``make.service(name=..., category=..., lon=..., lat=...)``."""
+    return Factories(db_session)

@@ -1,0 +1,5 @@
+"""Serves the vendored JS/CSS/font assets from the XStatic packages (no CDN)."""
+
+from flask import Blueprint
+
+bp = Blueprint("assets", __name__)

@@ -1,0 +1,42 @@
+"""Settings read from the environment when the app (or a CLI command) starts, never at import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/webmap"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain ``postgres://``/``postgresql://`` URLs and select the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def default_geodata_mirror() -> str | None:
+    """The read-only mirror beside the checkout (``../shared/geo``), when it exists."""
+    candidate = PROJECT_ROOT.parent / "shared" / "geo"
+    return str(candidate) if candidate.is_dir() else None
+
+
+def from_env(environ: os._Environ | dict | None = None) -> dict:
+    """Build the settings dictionary from environment variables (documented in the README)."""
+    env = os.environ if environ is None else environ
+    debug = env.get("FLASK_DEBUG", "0") == "1"
+    return {
+        "DATABASE_URL": normalise_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+        "SECRET_KEY": env.get("SECRET_KEY") or ("dev-only-not-secret" if debug else os.urandom(32)),
+        "WEBMAP_GEODATA_MIRROR": env.get("WEBMAP_GEODATA_MIRROR") or default_geodata_mirror(),
+        "WEBMAP_GEODATA_CACHE": env.get("WEBMAP_GEODATA_CACHE", str(PROJECT_ROOT / "var" / "geodata")),
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "webmap" / "translations"),
+        "WEBMAP_LANGUAGES": ("fr", "en"),
+        "WEBMAP_API_MAX_LIMIT": int(env.get("WEBMAP_API_MAX_LIMIT", "5000")),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": env.get("WEBMAP_SECURE_COOKIES", "0") == "1",
+    }

@@ -1,0 +1,30 @@
+"""Language selection: French by default, English on ``?lang=en`` (remembered in a cookie)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask.wrappers import Response
+
+from .extensions import babel
+
+LANG_COOKIE = "webmap_lang"
+
+
+def select_locale() -> str:
+    supported = current_app.config["WEBMAP_LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in supported:
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _remember_language(response: Response) -> Response:
+    lang = request.args.get("lang")
+    if lang in current_app.config["WEBMAP_LANGUAGES"] and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_remember_language)

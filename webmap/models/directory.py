@@ -1,0 +1,158 @@
+"""The service-provider directory, named after Open Referral HSDS 3 where HSDS has a name.
+
+Our extensions to HSDS: ``service.category`` (one fixed taxonomy), ``service.needs``,
+``service.sexes``, ``service.verification``, ``location.precision``, ``location.confidential``
+and ``location.public_contact``. See the README, "Data model".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..taxonomy import (
+    CATEGORIES,
+    LOCATION_PRECISIONS,
+    NEEDS,
+    SERVICE_STATUSES,
+    SEXES,
+    VERIFICATION_STATUSES,
+)
+from .base import Base, Timestamped, new_id
+
+
+def _one_of(column: str, vocabulary: dict) -> str:
+    codes = ", ".join(f"'{code}'" for code in vocabulary)
+    return f"{column} IN ({codes})"
+
+
+class Organization(Timestamped, Base):
+    __tablename__ = "organization"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(250))
+    alternate_name: Mapped[str | None] = mapped_column(String(250))
+    description: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(250))
+    website: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(Text)
+
+    services: Mapped[list[Service]] = relationship(back_populates="organization")
+    locations: Mapped[list[Location]] = relationship(back_populates="organization")
+
+
+class Location(Timestamped, Base):
+    __tablename__ = "location"
+    __table_args__ = (
+        CheckConstraint(_one_of("precision", LOCATION_PRECISIONS), name="precision"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(250))
+    address: Mapped[str | None] = mapped_column(Text)
+    town: Mapped[str | None] = mapped_column(String(200))
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))  # the town in the gazetteer
+    adm3_pcode: Mapped[str | None] = mapped_column(String(16))
+    adm2_pcode: Mapped[str | None] = mapped_column(String(16), index=True)
+    adm1_pcode: Mapped[str | None] = mapped_column(String(16), index=True)
+    precision: Mapped[str] = mapped_column(String(12), default="town")
+    # A confidential location is shown to the public only at its town, with the public contact.
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_contact: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+
+    organization: Mapped[Organization | None] = relationship(back_populates="locations")
+    phones: Mapped[list[Phone]] = relationship(back_populates="location")
+
+
+class Service(Timestamped, Base):
+    __tablename__ = "service"
+    __table_args__ = (
+        CheckConstraint(_one_of("category", CATEGORIES), name="category"),
+        CheckConstraint(_one_of("status", SERVICE_STATUSES), name="status"),
+        CheckConstraint(_one_of("verification", VERIFICATION_STATUSES), name="verification"),
+        CheckConstraint(f"sexes IS NULL OR {_one_of('sexes', SEXES)}", name="sexes"),
+        CheckConstraint(
+            "needs <@ ARRAY[" + ", ".join(f"'{n}'" for n in NEEDS) + "]::varchar[]", name="needs"
+        ),
+        CheckConstraint(
+            "minimum_age IS NULL OR maximum_age IS NULL OR minimum_age <= maximum_age",
+            name="age_range",
+        ),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str] = mapped_column(String(250))
+    name_key: Mapped[str] = mapped_column(String(250), index=True)  # folded, for search
+    alternate_name: Mapped[str | None] = mapped_column(String(250))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    needs: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
+    minimum_age: Mapped[int | None] = mapped_column(Integer)
+    maximum_age: Mapped[int | None] = mapped_column(Integer)
+    sexes: Mapped[str | None] = mapped_column(String(8))  # NULL: not known
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    capacity_updated: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    verification: Mapped[str] = mapped_column(String(12), default="to_verify")
+    assured_date: Mapped[dt.date | None] = mapped_column(Date)  # last verified
+    email: Mapped[str | None] = mapped_column(String(250))
+    url: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(Text)
+
+    organization: Mapped[Organization] = relationship(back_populates="services")
+    locations: Mapped[list[ServiceAtLocation]] = relationship(back_populates="service")
+    phones: Mapped[list[Phone]] = relationship(back_populates="service")
+
+
+class ServiceAtLocation(Base):
+    __tablename__ = "service_at_location"
+    __table_args__ = (UniqueConstraint("service_id", "location_id", name="uq_service_at_location"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("location.id", ondelete="CASCADE"), index=True
+    )
+
+    service: Mapped[Service] = relationship(back_populates="locations")
+    location: Mapped[Location] = relationship()
+
+
+class Phone(Base):
+    __tablename__ = "phone"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organization.id"))
+    service_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True
+    )
+    location_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("location.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(40))
+    extension: Mapped[str | None] = mapped_column(String(20))
+    type: Mapped[str | None] = mapped_column(String(20))  # HSDS: voice, fax, text, cell, ...
+    description: Mapped[str | None] = mapped_column(Text)
+
+    service: Mapped[Service | None] = relationship(back_populates="phones")
+    location: Mapped[Location | None] = relationship(back_populates="phones")
