@@ -1,1 +1,75 @@
+"""Thin views: parse parameters, call the Flask-free queries, serialise."""
 
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify, request
+from sqlalchemy import text
+
+from ..directory import query as directory
+from ..directory.visibility import PUBLIC
+from ..errors import BadParameter
+from ..extensions import db
+from ..reference import query as reference
+from ..taxonomy import CATEGORIES
+from . import bp
+from .params import parse_bbox, parse_choices, parse_float, parse_int, parse_text, parse_uuid
+
+
+def _geojson(document: dict) -> Response:
+    return Response(directory.dumps(document), mimetype="application/geo+json")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT postgis_version()")).scalar_one()
+    except Exception as exc:  # any failure to reach the database is reported, not raised
+        current_app.logger.warning("health check: database unavailable: %s", exc)
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        return jsonify(status="error", db="unavailable", detail=reason), 503
+    return jsonify(status="ok", db="ok")
+
+
+@bp.get("/api/v1/services")
+def services():
+    args = request.args
+    filters = directory.ServiceFilter(
+        bbox=parse_bbox(args.get("bbox")),
+        categories=tuple(parse_choices(args.getlist("category"), "category", CATEGORIES)),
+        q=parse_text(args, "q"),
+        limit=parse_int(
+            args, "limit", directory.DEFAULT_LIMIT, 1, current_app.config["WEBMAP_API_MAX_LIMIT"]
+        ),
+    )
+    features, truncated = directory.search_services(db.session, filters, PUBLIC)
+    return _geojson(
+        directory.feature_collection(
+            features, numberReturned=len(features), truncated=truncated
+        )
+    )
+
+
+@bp.get("/api/v1/services/<service_id>")
+def service(service_id: str):
+    feature = directory.get_service(db.session, parse_uuid(service_id), PUBLIC)
+    return _geojson(feature)
+
+
+@bp.get("/api/v1/admin-areas")
+def admin_areas():
+    level = request.args.get("level", "")
+    if level not in reference.LEVELS:
+        raise BadParameter("level", f"expected one of {', '.join(reference.LEVELS)}")
+    simplify = parse_float(request.args, "simplify", None, 0.0, 1.0)
+    parent = parse_text(request.args, "parent", max_length=16)
+    features = reference.admin_areas(db.session, level, simplify=simplify, parent=parent)
+    return _geojson(directory.feature_collection(features))
+
+
+@bp.get("/api/v1/places")
+def places():
+    q = parse_text(request.args, "q", max_length=100)
+    if q is None:
+        raise BadParameter("q", "a place name is required")
+    limit = parse_int(request.args, "limit", 10, 1, 50)
+    return jsonify(query=q, results=reference.search_places(db.session, q, limit))

@@ -1,0 +1,143 @@
+"""Reading the directory as GeoJSON features, with confidentiality applied (Flask-free)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..models import Location, Organization, Phone, Service, ServiceAtLocation
+from ..text import fold
+from .visibility import PUBLIC, Viewer, displayed_geom, is_masked, town_place, within_envelope
+
+DEFAULT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class ServiceFilter:
+    bbox: tuple[float, float, float, float] | None = None
+    categories: tuple[str, ...] = ()
+    q: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+def _phones_subquery():
+    return (
+        select(func.array_agg(Phone.number).filter(Phone.number.isnot(None)))
+        .where(Phone.service_id == Service.id)
+        .scalar_subquery()
+    )
+
+
+def _base_select(viewer: Viewer) -> Select:
+    masked = is_masked(viewer)
+    geom = displayed_geom(viewer)
+    return (
+        select(
+            Service,
+            Location,
+            Organization.name.label("organization_name"),
+            masked.label("masked"),
+            func.ST_X(geom).label("lon"),
+            func.ST_Y(geom).label("lat"),
+            _phones_subquery().label("phones"),
+        )
+        .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .join(Organization, Organization.id == Service.organization_id)
+        .outerjoin(town_place, town_place.id == Location.place_id)
+    )
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_services(
+    session: Session, filters: ServiceFilter, viewer: Viewer = PUBLIC
+) -> tuple[list[dict], bool]:
+    """Service locations matching ``filters``; returns (features, truncated)."""
+    stmt = _base_select(viewer)
+    if filters.bbox is not None:
+        envelope = func.ST_MakeEnvelope(*filters.bbox, 4326)
+        stmt = stmt.where(within_envelope(viewer, envelope))
+    if filters.categories:
+        stmt = stmt.where(Service.category.in_(filters.categories))
+    if filters.q:
+        pattern = f"%{_like_escape(fold(filters.q))}%"
+        stmt = stmt.where(
+            or_(
+                Service.name_key.like(pattern, escape="\\"),
+                town_place.name_key.like(pattern, escape="\\"),
+                func.lower(Organization.name).like(pattern, escape="\\"),
+            )
+        )
+    stmt = stmt.order_by(Service.name, Service.id).limit(filters.limit + 1)
+    rows = session.execute(stmt).all()
+    truncated = len(rows) > filters.limit
+    return [_feature(row) for row in rows[: filters.limit]], truncated
+
+
+def get_service(session: Session, service_id: uuid.UUID, viewer: Viewer = PUBLIC) -> dict:
+    """One service as a Feature (its first location); NotFound otherwise."""
+    row = session.execute(
+        _base_select(viewer).where(Service.id == service_id).order_by(Location.id).limit(1)
+    ).first()
+    if row is None:
+        raise NotFound("service not found", {"id": str(service_id)})
+    return _feature(row)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _feature(row) -> dict:
+    service: Service = row.Service
+    location: Location = row.Location
+    masked = bool(row.masked)
+    properties = {
+        "id": str(service.id),
+        "location_id": str(location.id),
+        "name": service.name,
+        "category": service.category,
+        "organization": row.organization_name,
+        "town": location.town,
+        "address": None if masked else location.address,
+        "adm1_pcode": location.adm1_pcode,
+        "adm2_pcode": location.adm2_pcode,
+        "phones": sorted(row.phones or []),
+        "email": service.email,
+        "public_contact": location.public_contact,
+        "status": service.status,
+        "verification": service.verification,
+        "assured_date": _iso(service.assured_date),
+        "precision": "town" if masked else location.precision,
+        "confidential": location.confidential,
+        "masked": masked,
+        "needs": list(service.needs or []),
+        "minimum_age": service.minimum_age,
+        "maximum_age": service.maximum_age,
+        "sexes": service.sexes,
+        "capacity": service.capacity,
+        "source": service.source,
+    }
+    return {
+        "type": "Feature",
+        "id": str(service.id),
+        "geometry": {"type": "Point", "coordinates": [round(row.lon, 6), round(row.lat, 6)]},
+        "properties": properties,
+    }
+
+
+def feature_collection(features: list[dict], **members) -> dict:
+    return {"type": "FeatureCollection", "features": features, **members}
+
+
+def dumps(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,1 @@
+"""Reading the reference geodata: administrative areas and the gazetteer."""
