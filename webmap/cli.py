@@ -55,3 +55,29 @@ def seed_command() -> None:
     report = load_seed(session)
     session.commit()
     click.echo(f"seed: {report}")
+
+
+@main.command("geodata")
+@click.option("--force", is_flag=True, help="Rebuild and reload every layer, even if unchanged.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only fetch and verify every file of data/geo/manifest.toml; load nothing.")
+def geodata_command(force: bool, check_only: bool) -> None:
+    """Fetch, verify, build and load the reference geodata (boundaries, population, gazetteer)."""
+    from .geodata import GeodataError, load_manifest, run, verify_all
+
+    mirror = current_app.config.get("WEBMAP_GEODATA_MIRROR")
+    cache = current_app.config.get("WEBMAP_GEODATA_CACHE")
+    click.echo(f"geodata: mirror {mirror or '(none)'}, cache {cache or '(none)'}")
+    session = db.session
+    try:
+        if check_only:
+            for item in verify_all(load_manifest(), mirror, cache):
+                click.echo(f"  ok  {item.name:<26} {item.origin:<8} {item.path}")
+            return
+        report = run(session, mirror=mirror, cache=cache, force=force, log=click.echo)
+        session.commit()
+    except GeodataError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"geodata: {'unchanged' if report.unchanged else 'committed'} "
+               f"in {report.timings['total']:.2f} s")

@@ -23,6 +23,12 @@ def default_geodata_mirror() -> str | None:
     return str(candidate) if candidate.is_dir() else None
 
 
+def translation_directories() -> str:
+    """Every ``translations`` folder in the package (one catalogue per feature), ``;``-joined."""
+    folders = sorted((PROJECT_ROOT / "webmap").glob("**/translations"))
+    return ";".join(str(folder) for folder in folders)
+
+
 def from_env(environ: os._Environ | dict | None = None) -> dict:
     """Build the settings dictionary from environment variables (documented in the README)."""
     env = os.environ if environ is None else environ
@@ -33,7 +39,7 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         "WEBMAP_GEODATA_MIRROR": env.get("WEBMAP_GEODATA_MIRROR") or default_geodata_mirror(),
         "WEBMAP_GEODATA_CACHE": env.get("WEBMAP_GEODATA_CACHE", str(PROJECT_ROOT / "var" / "geodata")),
         "BABEL_DEFAULT_LOCALE": "fr",
-        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "webmap" / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": translation_directories(),
         "WEBMAP_LANGUAGES": ("fr", "en"),
         "WEBMAP_API_MAX_LIMIT": int(env.get("WEBMAP_API_MAX_LIMIT", "5000")),
         "SESSION_COOKIE_SAMESITE": "Lax",

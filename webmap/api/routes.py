@@ -6,7 +6,7 @@ from flask import Response, current_app, jsonify, request
 from sqlalchemy import text
 
 from ..directory import query as directory
-from ..directory.visibility import PUBLIC
+from ..viewer import current_viewer
 from ..errors import BadParameter
 from ..extensions import db
 from ..reference import query as reference
@@ -41,7 +41,7 @@ def services():
             args, "limit", directory.DEFAULT_LIMIT, 1, current_app.config["WEBMAP_API_MAX_LIMIT"]
         ),
     )
-    features, truncated = directory.search_services(db.session, filters, PUBLIC)
+    features, truncated = directory.search_services(db.session, filters, current_viewer())
     return _geojson(
         directory.feature_collection(
             features, numberReturned=len(features), truncated=truncated
@@ -51,7 +51,7 @@ def services():
 
 @bp.get("/api/v1/services/<service_id>")
 def service(service_id: str):
-    feature = directory.get_service(db.session, parse_uuid(service_id), PUBLIC)
+    feature = directory.get_service(db.session, parse_uuid(service_id), current_viewer())
     return _geojson(feature)
 
 
