@@ -18,12 +18,13 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from . import i18n
+    from . import i18n, navigation
     from .errors import register_error_handlers
     from .extensions import db
 
     db.init_app(app)
     i18n.init_app(app)
+    navigation.init_app(app)
     register_error_handlers(app)
 
     from .api import bp as api_bp
