@@ -1,0 +1,203 @@
+"""Writing directory records: one path for forms, imports and the CLI.
+
+``ServiceInput`` is plain data (already parsed from a form, a file row or a command line);
+``save_service`` validates it, then creates or updates the service with its location and phones,
+and flushes. The caller commits — or rolls back, which is how imports stay all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..models import Location, Organization, Phone, Service, ServiceAtLocation
+from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, SEXES
+from ..text import fold
+from .validation import (
+    InvalidValue,
+    ValidationFailed,
+    check_age_range,
+    check_capacity,
+    normalise_email,
+    normalise_phone,
+    situate,
+)
+
+
+@dataclass
+class ServiceInput:
+    """Everything a person can say about one service at one location."""
+
+    name: str
+    category: str
+    organization_id: uuid.UUID | None = None
+    organization_name: str | None = None  # creates the organization when no id is given
+    source: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    precision: str = "exact"
+    confidential: bool = False
+    public_contact: str | None = None
+    address: str | None = None
+    town: str | None = None  # defaults to the nearest gazetteer town
+    description: str | None = None
+    alternate_name: str | None = None
+    needs: list[str] = field(default_factory=list)
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    sexes: str | None = None
+    capacity: int | None = None
+    capacity_updated: dt.date | None = None
+    status: str = "active"
+    email: str | None = None
+    url: str | None = None
+    phones: list[str] = field(default_factory=list)
+
+
+def _check(errors: dict[str, str], name: str, check):
+    try:
+        return check()
+    except InvalidValue as exc:
+        errors[name] = str(exc)
+        return None
+
+
+def _one_of(vocabulary: dict, label: str):
+    def check(value):
+        if value not in vocabulary:
+            raise InvalidValue(_("Unknown %(what)s: %(value)s.", what=label, value=value))
+        return value
+
+    return check
+
+
+def validate(session: Session, data: ServiceInput) -> dict:
+    """Check every field; return clean values, or raise ``ValidationFailed`` listing all problems."""
+    errors: dict[str, str] = {}
+    clean: dict = {}
+    name = (data.name or "").strip()
+    if not name:
+        errors["name"] = _("A name is required.")
+    elif len(name) > 250:
+        errors["name"] = _("At most 250 characters.")
+    clean["name"] = name
+    clean["category"] = _check(errors, "category", lambda: _one_of(CATEGORIES, "category")(data.category))
+    clean["status"] = _check(errors, "status", lambda: _one_of(SERVICE_STATUSES, "status")(data.status))
+    clean["precision"] = _check(
+        errors, "precision", lambda: _one_of(LOCATION_PRECISIONS, "precision")(data.precision)
+    )
+    if data.sexes is not None:
+        clean["sexes"] = _check(errors, "sexes", lambda: _one_of(SEXES, "sexes value")(data.sexes))
+    unknown_needs = [n for n in data.needs if n not in NEEDS]
+    if unknown_needs:
+        errors["needs"] = _("Unknown need(s): %(needs)s.", needs=", ".join(unknown_needs))
+    clean["needs"] = sorted(set(data.needs) - set(unknown_needs), key=list(NEEDS).index)
+    ages = _check(errors, "age", lambda: check_age_range(data.minimum_age, data.maximum_age))
+    clean["minimum_age"], clean["maximum_age"] = ages or (None, None)
+    clean["capacity"] = _check(errors, "capacity", lambda: check_capacity(data.capacity))
+    clean["email"] = _check(errors, "email", lambda: normalise_email(data.email))
+    phones = []
+    for raw in data.phones:
+        if raw and raw.strip():
+            phones.append(_check(errors, "phones", lambda raw=raw: normalise_phone(raw)))
+    clean["phones"] = list(dict.fromkeys(p for p in phones if p))
+    if not (data.source or "").strip():
+        errors["source"] = _("Say where this information comes from.")
+    if data.organization_id is None and not (data.organization_name or "").strip():
+        errors["organization"] = _("Choose or name an organization.")
+    if data.confidential and not data.lon and not data.town:
+        errors["town"] = _("A confidential location needs its town.")
+    if data.lon is None or data.lat is None:
+        errors["position"] = _("A position is required (map, gazetteer town or coordinates).")
+    else:
+        clean["situation"] = _check(errors, "position", lambda: situate(session, data.lon, data.lat))
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def save_service(session: Session, data: ServiceInput, service: Service | None = None) -> Service:
+    """Create (``service`` None) or update a service with its first location and its phones."""
+    clean = validate(session, data)
+    situation = clean["situation"]
+    if data.organization_id is not None:
+        organization = session.get(Organization, data.organization_id)
+        if organization is None:
+            raise ValidationFailed({"organization": _("Unknown organization.")})
+    else:
+        organization = Organization(name=data.organization_name.strip(), source=data.source)
+        session.add(organization)
+    values = {
+        "organization": organization,
+        "name": clean["name"],
+        "name_key": fold(clean["name"]),
+        "alternate_name": data.alternate_name,
+        "description": data.description,
+        "category": clean["category"],
+        "needs": clean["needs"],
+        "minimum_age": clean["minimum_age"],
+        "maximum_age": clean["maximum_age"],
+        "sexes": clean.get("sexes"),
+        "capacity": clean["capacity"],
+        "capacity_updated": data.capacity_updated,
+        "status": clean["status"],
+        "email": clean["email"],
+        "url": data.url,
+        "source": data.source,
+    }
+    if service is None:
+        service = Service(**values)
+        session.add(service)
+        location = Location()
+        session.add(location)
+        session.add(ServiceAtLocation(service=service, location=location))
+    else:
+        for name, value in values.items():
+            if getattr(service, name) != value:
+                setattr(service, name, value)
+        location = session.scalars(
+            select(Location)
+            .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+            .where(ServiceAtLocation.service_id == service.id)
+            .order_by(Location.id)
+            .limit(1)
+        ).one()
+    location_values = {
+        "organization": organization,
+        "name": clean["name"],
+        "address": data.address,
+        "town": data.town or situation.town,
+        "place_id": situation.place_id,
+        "adm3_pcode": situation.adm3_pcode,
+        "adm2_pcode": situation.adm2_pcode,
+        "adm1_pcode": situation.adm1_pcode,
+        "precision": clean["precision"],
+        "confidential": data.confidential,
+        "public_contact": data.public_contact,
+        "source": data.source,
+    }
+    for name, value in location_values.items():
+        if getattr(location, name, None) != value:
+            setattr(location, name, value)
+    location.geom = from_shape(Point(data.lon, data.lat), srid=4326)
+    session.flush()
+    _replace_phones(session, service, clean["phones"])
+    session.flush()
+    return service
+
+
+def _replace_phones(session: Session, service: Service, numbers: list[str]) -> None:
+    current = session.scalars(select(Phone.number).where(Phone.service_id == service.id)).all()
+    if sorted(current) == sorted(numbers):
+        return
+    session.execute(delete(Phone).where(Phone.service_id == service.id, Phone.number.not_in(numbers)))
+    for number in numbers:
+        if number not in current:
+            session.add(Phone(service_id=service.id, number=number, type="voice"))
