@@ -16,14 +16,34 @@ from ..text import fold
 from .visibility import PUBLIC, Viewer, displayed_geom, is_masked, town_place, within_envelope
 
 DEFAULT_LIMIT = 1000
+# A record whose last verification is older than this is flagged stale everywhere.
+STALE_AFTER_DAYS = 180
 
 
 @dataclass(frozen=True)
 class ServiceFilter:
+    """What the map, the API, the directory list and the exports filter on."""
+
     bbox: tuple[float, float, float, float] | None = None
     categories: tuple[str, ...] = ()
     q: str | None = None
+    adm1_pcode: str | None = None  # région (or autonomous district)
+    adm2_pcode: str | None = None  # département
+    needs: tuple[str, ...] = ()  # every one must be offered
+    statuses: tuple[str, ...] = ()
+    verification: str | None = None  # to_verify | verified
+    stale: bool | None = None  # True: only stale or never verified; False: only fresh
     limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def stale_cutoff(today: dt.date | None = None) -> dt.date:
+    return (today or dt.date.today()) - dt.timedelta(days=STALE_AFTER_DAYS)
+
+
+def is_stale(assured_date: dt.date | None, today: dt.date | None = None) -> bool:
+    """Never verified, or last verified more than ``STALE_AFTER_DAYS`` ago."""
+    return assured_date is None or assured_date < stale_cutoff(today)
 
 
 def _phones_subquery():
@@ -77,7 +97,20 @@ def search_services(
                 func.lower(Organization.name).like(pattern, escape="\\"),
             )
         )
-    stmt = stmt.order_by(Service.name, Service.id).limit(filters.limit + 1)
+    if filters.adm1_pcode:
+        stmt = stmt.where(Location.adm1_pcode == filters.adm1_pcode)
+    if filters.adm2_pcode:
+        stmt = stmt.where(Location.adm2_pcode == filters.adm2_pcode)
+    if filters.needs:
+        stmt = stmt.where(Service.needs.contains(list(filters.needs)))
+    if filters.statuses:
+        stmt = stmt.where(Service.status.in_(filters.statuses))
+    if filters.verification:
+        stmt = stmt.where(Service.verification == filters.verification)
+    if filters.stale is not None:
+        fresh = Service.assured_date >= stale_cutoff()
+        stmt = stmt.where(~fresh | Service.assured_date.is_(None) if filters.stale else fresh)
+    stmt = stmt.order_by(Service.name, Service.id).offset(filters.offset).limit(filters.limit + 1)
     rows = session.execute(stmt).all()
     truncated = len(rows) > filters.limit
     return [_feature(row) for row in rows[: filters.limit]], truncated
@@ -117,6 +150,7 @@ def _feature(row) -> dict:
         "status": service.status,
         "verification": service.verification,
         "assured_date": _iso(service.assured_date),
+        "stale": is_stale(service.assured_date),
         "precision": "town" if masked else location.precision,
         "confidential": location.confidential,
         "masked": masked,
