@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("assets", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,41 @@
+"""The catalogue of map layers shared by the web map, the printed map and the legend."""
+
+from .catalogue import (
+    CATEGORY_STYLES,
+    INITIAL_VIEW,
+    LAYERS,
+    PUBLIC,
+    ApiSource,
+    Attribution,
+    CategoryStyle,
+    Layer,
+    LegendEntry,
+    LineStyle,
+    TileSource,
+    attributions,
+    category_legend,
+    client_config,
+    layer,
+    layers,
+    legend,
+)
+
+__all__ = [
+    "CATEGORY_STYLES",
+    "INITIAL_VIEW",
+    "LAYERS",
+    "PUBLIC",
+    "ApiSource",
+    "Attribution",
+    "CategoryStyle",
+    "Layer",
+    "LegendEntry",
+    "LineStyle",
+    "TileSource",
+    "attributions",
+    "category_legend",
+    "client_config",
+    "layer",
+    "layers",
+    "legend",
+]

@@ -1,0 +1,144 @@
+"""The folium shell of the map page, with every asset served by the app (Flask-free).
+
+folium's classes list CDN URLs (``Map.default_js``/``default_css``; plugins carry their own).
+We never touch those class-level lists (``add_js_link`` would mutate them for every map of the
+worker): after building the tree, :func:`localise_assets` walks it and gives every element
+that links assets its own instance lists pointing at our URLs, and refuses any link it does
+not know, so a new folium release cannot bring a CDN back unnoticed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import folium
+from branca.element import Element, Figure
+from folium.elements import JSCSSMixin
+from folium.template import Template
+
+# folium's link name → (XStatic package served by webmap.assets, file), or None: not loaded.
+VENDOR_LINKS: dict[str, tuple[str, str] | None] = {
+    # folium.Map
+    "leaflet": ("leaflet", "leaflet.js"),
+    "jquery": ("jquery", "jquery.min.js"),  # folium's own templates may use $(document).ready
+    "bootstrap": None,
+    "awesome_markers": None,
+    "leaflet_css": ("leaflet", "leaflet.css"),
+    "bootstrap_css": None,
+    "glyphicons_css": None,
+    "awesome_markers_font_css": None,  # Font Awesome: loaded (solid style only) by WebmapClient
+    "awesome_markers_css": None,
+    "awesome_rotate_css": None,
+    # folium.plugins.MarkerCluster (and our client, which clusters in the browser)
+    "markerclusterjs": ("leaflet-markercluster", "leaflet.markercluster.js"),
+    "markerclustercss": ("leaflet-markercluster", "MarkerCluster.css"),
+    "markerclusterdefaultcss": ("leaflet-markercluster", "MarkerCluster.Default.css"),
+    # Font Awesome 6 Free, solid style only (one web font)
+    "fontawesome_css": ("font-awesome", "css/fontawesome.min.css"),
+    "fontawesome_solid_css": ("font-awesome", "css/solid.min.css"),
+}
+
+AssetUrl = Callable[[str, str], str]  # (package, file) → URL
+StaticUrl = Callable[[str], str]  # our own file under webmap/static → URL
+
+
+class WebmapClient(JSCSSMixin):
+    """Loads our client (``map.js``) and starts it on the map.
+
+    The client's configuration (layer catalogue, labels, messages) is a JSON data island
+    ``<script type="application/json" id="{config_id}">`` placed by the page template.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            webmap.start({{ this._parent.get_name() }}, {{ this.config_id|tojson }});
+        {% endmacro %}
+        """
+    )
+    default_js = [
+        ("markerclusterjs", "vendor:markerclusterjs"),
+        ("webmap_js", "static:map.js"),
+    ]
+    default_css = [
+        ("markerclustercss", "vendor:markerclustercss"),
+        ("markerclusterdefaultcss", "vendor:markerclusterdefaultcss"),
+        ("fontawesome_css", "vendor:fontawesome_css"),
+        ("fontawesome_solid_css", "vendor:fontawesome_solid_css"),
+        ("webmap_css", "static:map.css"),
+    ]
+
+    def __init__(self, config_id: str) -> None:
+        super().__init__()
+        self._name = "WebmapClient"
+        self.config_id = config_id
+
+
+def walk(element: Element) -> Iterator[Element]:
+    """The element and all its descendants."""
+    yield element
+    for child in element._children.values():
+        yield from walk(child)
+
+
+def _local(name: str, url: str, asset_url: AssetUrl, static_url: StaticUrl) -> str | None:
+    if url.startswith("static:"):
+        return static_url(url.removeprefix("static:"))
+    if name not in VENDOR_LINKS:
+        raise ValueError(f"no local copy known for asset {name!r} ({url}); add it to VENDOR_LINKS")
+    target = VENDOR_LINKS[name]
+    return None if target is None else asset_url(*target)
+
+
+def localise_assets(root: Element, asset_url: AssetUrl, static_url: StaticUrl) -> None:
+    """Point every element's JS/CSS links at the app's copies (instance attributes only)."""
+    for element in walk(root):
+        if not isinstance(element, JSCSSMixin):
+            continue
+        for attr in ("default_js", "default_css"):
+            links = []
+            for name, url in getattr(element, attr):
+                local = _local(name, url, asset_url, static_url)
+                if local is not None:
+                    links.append((name, local))
+            setattr(element, attr, links)
+
+
+def build_map(
+    view: dict, asset_url: AssetUrl, static_url: StaticUrl, config_id: str = "webmap-config"
+) -> folium.Map:
+    """The map shell: no tiles (the boundaries are the offline basemap), our client attached.
+
+    ``view`` is ``layers.INITIAL_VIEW`` (centre as lat/lon, zoom).
+    """
+    fmap = folium.Map(
+        location=list(view["center"]),
+        zoom_start=view["zoom"],
+        tiles=None,
+        control_scale=True,
+    )
+    WebmapClient(config_id).add_to(fmap)
+    localise_assets(fmap.get_root(), asset_url, static_url)
+    return fmap
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """The rendered pieces of folium's document, to place in our own template."""
+
+    header: str  # <script>/<link>/<style>/<meta> for <head>
+    html: str  # the map <div>
+    script: str  # JavaScript creating the map, to run after the div and the head scripts
+    map_name: str  # the map's JavaScript variable and element id
+
+
+def render_parts(fmap: folium.Map) -> MapParts:
+    figure: Figure = fmap.get_root()
+    figure.render()  # renders children into the header/html/script parts
+    return MapParts(
+        header=figure.header.render(),
+        html=figure.html.render(),
+        script=figure.script.render(),
+        map_name=fmap.get_name(),
+    )

@@ -1,0 +1,610 @@
+/*
+ * webmap client: draws the layers of the catalogue (layers/catalogue.py) on the folium map.
+ *
+ * Boundaries come from /api/v1/admin-areas, service locations from /api/v1/services for the
+ * visible extent (refetched on moveend, debounced, previous request aborted), clustered.
+ * Every piece of data reaches the page through textContent or DOM attributes, never innerHTML.
+ *
+ * window.webmap is the state, read by the browser tests:
+ *   ready           first services load and the default boundaries are done
+ *   servicesLoaded  number of features in the last services response (null before)
+ *   services        [{id, locationId, name, category, town, lon, lat}] of that response
+ *   loads           completed services loads; requests: services requests sent
+ *   boundaries      {layerId: number of features, or -1 when loading failed}
+ *   legendCategories  category codes in the legend
+ */
+(function () {
+  "use strict";
+
+  var state = {
+    ready: false,
+    servicesLoaded: null,
+    services: [],
+    truncated: false,
+    loads: 0,
+    requests: 0,
+    error: null,
+    boundaries: {},
+    legendCategories: [],
+    map: null,
+    layers: {},
+    start: start,
+    showService: showService,
+    reloadServices: function () { return loadServices(); }
+  };
+  window.webmap = state;
+
+  var config, messages, labels, map;
+  var markersByKey = new Map();
+  var debounceTimer = null;
+  var inFlight = null;
+  var statusBox = null;
+  var legendBox = null;
+  var attributionsShown = [];
+  var pendingBoundaries = 0;
+
+  var FALLBACK_STYLE = { color: "#555555", icon: "location-dot", iconColor: "#ffffff" };
+
+  // ---- small DOM helpers (text only) ----------------------------------------------------
+
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    if (props) {
+      Object.keys(props).forEach(function (key) {
+        var value = props[key];
+        if (value === null || value === undefined) return;
+        if (key === "text") node.textContent = value;
+        else if (key === "className") node.className = value;
+        else if (key === "dataset") Object.keys(value).forEach(function (k) { node.dataset[k] = value[k]; });
+        else node.setAttribute(key, value);
+      });
+    }
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function format(template, values) {
+    return String(template).replace(/%\((\w+)\)s/g, function (match, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : match;
+    });
+  }
+
+  function categoryStyle(code) {
+    return config.categories[code] || FALLBACK_STYLE;
+  }
+
+  function categoryLabel(code) {
+    return labels.categories[code] || code || "";
+  }
+
+  function faIcon(name) {
+    var icon = el("i", { "aria-hidden": "true" });
+    icon.classList.add("fa-solid", "fa-" + String(name).replace(/[^a-z0-9-]/g, ""));
+    return icon;
+  }
+
+  function symbol(code, extraClass) {
+    var style = categoryStyle(code);
+    var node = el("span", { className: "wm-symbol" + (extraClass ? " " + extraClass : "") }, [faIcon(style.icon)]);
+    node.style.backgroundColor = style.color;
+    node.style.color = style.iconColor;
+    return node;
+  }
+
+  // ---- status line -------------------------------------------------------------------------
+
+  function setStatus(kind, text) {
+    statusBox.dataset.state = kind;
+    statusBox.textContent = text || "";
+    statusBox.hidden = !text;
+  }
+
+  function refreshStatus() {
+    if (inFlight) return setStatus("loading", messages.loading);
+    if (state.error) return setStatus("error", messages.loadError);
+    var boundariesFailed = config.layers.some(function (def) {
+      return state.boundaries[def.id] === -1 && map.hasLayer(state.layers[def.id]);
+    });
+    if (boundariesFailed) return setStatus("error", messages.boundariesError);
+    if (!map.hasLayer(state.layers.services)) return setStatus("idle", "");
+    if (state.servicesLoaded === 0) return setStatus("empty", messages.empty);
+    if (state.truncated) return setStatus("truncated", format(messages.truncated, { count: state.servicesLoaded }));
+    var visible = state.services.some(function (s) { return map.getBounds().contains([s.lat, s.lon]); });
+    if (state.servicesLoaded !== null && !visible) return setStatus("empty", messages.empty);
+    setStatus("idle", "");
+  }
+
+  // ---- attributions: exactly those of the visible catalogue layers --------------------------
+
+  function attributionHtml(attribution) {
+    var text = escapeHtml(attribution.text);
+    if (!attribution.url) return text;
+    return '<a href="' + escapeHtml(attribution.url) + '" target="_blank" rel="noopener">' + text + "</a>";
+  }
+
+  function updateAttributions() {
+    var wanted = [];
+    config.layers.forEach(function (def) {
+      if (!map.hasLayer(state.layers[def.id])) return;
+      def.attributions.forEach(function (a) {
+        var html = attributionHtml(a);
+        if (wanted.indexOf(html) < 0) wanted.push(html);
+      });
+    });
+    var control = map.attributionControl;
+    attributionsShown.forEach(function (html) { if (wanted.indexOf(html) < 0) control.removeAttribution(html); });
+    wanted.forEach(function (html) { if (attributionsShown.indexOf(html) < 0) control.addAttribution(html); });
+    attributionsShown = wanted;
+  }
+
+  // ---- boundaries ----------------------------------------------------------------------------
+
+  function tilesVisible() {
+    return config.layers.some(function (def) {
+      return def.kind === "tiles" && map.hasLayer(state.layers[def.id]);
+    });
+  }
+
+  function boundaryStyle(def) {
+    var s = def.style;
+    return {
+      color: s.color,
+      weight: s.weight,
+      opacity: s.opacity,
+      dashArray: s.dashArray,
+      fill: true, // filled (maybe transparently) so the whole area answers hover
+      fillColor: s.fillColor,
+      // Over online tiles the offline basemap's fill would hide them.
+      fillOpacity: s.fill && !tilesVisible() ? s.fillOpacity : 0
+    };
+  }
+
+  function boundaryLayer(def) {
+    map.createPane("wm-" + def.id).style.zIndex = def.zIndex;
+    var layer = L.geoJSON(null, {
+      pane: "wm-" + def.id,
+      interactive: Boolean(def.tooltip),
+      style: function () { return boundaryStyle(def); },
+      onEachFeature: function (feature, featureLayer) {
+        if (!def.tooltip) return;
+        var value = feature.properties ? feature.properties[def.tooltip] : null;
+        if (value === null || value === undefined) return;
+        featureLayer.bindTooltip(function () { return el("span", { text: String(value) }); }, {
+          sticky: true,
+          direction: "top",
+          className: "wm-tooltip",
+          pane: "tooltipPane"
+        });
+      }
+    });
+    var requested = false;
+    layer.on("add", function () {
+      if (requested) return;
+      requested = true;
+      pendingBoundaries += 1;
+      fetch(def.url, { headers: { Accept: "application/geo+json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        })
+        .then(function (collection) {
+          layer.addData(collection);
+          state.boundaries[def.id] = (collection.features || []).length;
+        })
+        .catch(function (error) {
+          requested = false;
+          state.boundaries[def.id] = -1;
+          refreshStatus();
+        })
+        .then(function () {
+          pendingBoundaries -= 1;
+          markReady();
+        });
+    });
+    return layer;
+  }
+
+  // ---- services ------------------------------------------------------------------------------
+
+  var ServiceIcon = L.DivIcon.extend({
+    options: { html: false, className: "wm-marker", iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -14] },
+    createIcon: function (oldIcon) {
+      var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+      var p = this.options.service;
+      var style = categoryStyle(p.category);
+      div.replaceChildren(faIcon(style.icon));
+      div.style.backgroundColor = style.color;
+      div.style.color = style.iconColor;
+      div.dataset.serviceId = p.id || "";
+      div.dataset.category = p.category || "";
+      div.dataset.town = p.town || "";
+      div.dataset.name = p.name || "";
+      return div;
+    }
+  });
+
+  var ClusterIcon = L.DivIcon.extend({
+    options: { html: false, iconSize: [38, 38] },
+    createIcon: function (oldIcon) {
+      var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+      var count = this.options.count;
+      div.replaceChildren(el("div", null, [el("span", { text: String(count) })]));
+      div.dataset.count = String(count);
+      div.title = format(messages.clusterTitle, { count: count });
+      return div;
+    }
+  });
+
+  function clusterIcon(cluster) {
+    var count = cluster.getChildCount();
+    var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    return new ClusterIcon({ count: count, className: "marker-cluster marker-cluster-" + size + " wm-cluster" });
+  }
+
+  function formatDate(iso) {
+    if (!iso || !/^\d{4}-\d{2}-\d{2}$/.test(iso)) return messages.notRecorded;
+    try {
+      return new Intl.DateTimeFormat(config.lang, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" })
+        .format(new Date(iso + "T00:00:00Z"));
+    } catch (e) {
+      return iso;
+    }
+  }
+
+  function ages(p) {
+    var min = p.minimum_age, max = p.maximum_age;
+    if (min !== null && min !== undefined && max !== null && max !== undefined) return format(messages.ageRange, { min: min, max: max });
+    if (min !== null && min !== undefined) return format(messages.ageFrom, { min: min });
+    if (max !== null && max !== undefined) return format(messages.ageUpTo, { max: max });
+    return null;
+  }
+
+  function popupContent(p) {
+    var rows = [];
+    function row(key, label, value) {
+      if (value === null || value === undefined || value === "") return;
+      rows.push(el("dt", { text: label, dataset: { field: key } }));
+      rows.push(el("dd", { dataset: { field: key } }, [value]));
+    }
+
+    if (p.organization && p.organization !== p.name) row("organization", messages.organization, p.organization);
+    row("town", messages.town, p.town || messages.notRecorded);
+
+    var phones = (p.phones || []).filter(Boolean);
+    if (phones.length) {
+      var list = el("span", { className: "wm-phones" });
+      phones.forEach(function (number, i) {
+        if (i) list.appendChild(document.createTextNode(", "));
+        var dial = String(number).replace(/[^0-9+]/g, "");
+        list.appendChild(dial ? el("a", { href: "tel:" + dial, text: String(number) }) : document.createTextNode(String(number)));
+      });
+      row("phones", messages.phones, list);
+    } else {
+      row("phones", messages.phones, messages.notRecorded);
+    }
+    if (p.masked && p.public_contact) row("public_contact", messages.publicContact, p.public_contact);
+
+    var needs = (p.needs || []).map(function (code) { return labels.needs[code] || code; });
+    if (needs.length) row("needs", messages.needs, needs.join(", "));
+    var children = [p.sexes ? labels.sexes[p.sexes] || p.sexes : null, ages(p)].filter(Boolean).join(", ");
+    if (children) row("children", messages.children, children);
+
+    row("status", messages.status, labels.statuses[p.status] || p.status);
+    var verification = el("span", {
+      className: "wm-badge wm-badge-" + (p.verification === "verified" ? "verified" : "to-verify"),
+      text: labels.verification[p.verification] || p.verification || ""
+    });
+    row("verification", messages.verification, verification);
+    row("assured_date", messages.lastVerified, formatDate(p.assured_date));
+    row("precision", messages.precision, labels.precisions[p.precision] || p.precision);
+
+    var category = el("p", { className: "wm-popup-category", dataset: { field: "category" } }, [
+      symbol(p.category, "wm-symbol-small"),
+      el("span", { text: categoryLabel(p.category) })
+    ]);
+    return el("div", { className: "wm-popup", dataset: { serviceId: p.id || "" } }, [
+      el("h3", { className: "wm-popup-title", text: p.name || "", dataset: { field: "name" } }),
+      category,
+      el("dl", null, rows),
+      p.masked ? el("p", { className: "wm-popup-note", text: messages.masked }) : null
+    ]);
+  }
+
+  function makeMarker(feature) {
+    var p = feature.properties || {};
+    var coordinates = feature.geometry.coordinates;
+    var marker = L.marker([coordinates[1], coordinates[0]], {
+      icon: new ServiceIcon({ service: p }),
+      title: (p.name || "") + " — " + categoryLabel(p.category),
+      keyboard: true,
+      riseOnHover: true
+    });
+    // Narrow screens: keep the popup clear of the zoom and layer controls.
+    var width = map.getSize().x;
+    marker.bindPopup(function () { return popupContent(p); }, {
+      minWidth: Math.min(220, width - 160),
+      maxWidth: Math.min(300, width - 152),
+      autoPanPaddingTopLeft: [50, 20],
+      autoPanPaddingBottomRight: [58, 20],
+      className: "wm-popup-wrapper"
+    });
+    return marker;
+  }
+
+  function featureKey(feature) {
+    var p = feature.properties || {};
+    return String(p.id || feature.id) + "/" + String(p.location_id || "") + "/" + feature.geometry.coordinates.join(",");
+  }
+
+  function drawServices(collection) {
+    var cluster = state.layers.services;
+    var features = (collection.features || []).filter(function (f) {
+      return f && f.geometry && f.geometry.type === "Point";
+    });
+    var next = new Map();
+    var added = [];
+    features.forEach(function (feature) {
+      var key = featureKey(feature);
+      if (next.has(key)) return;
+      var existing = markersByKey.get(key);
+      // A marker whose data changed is redrawn; an unchanged one is kept (its popup stays open).
+      var same = existing && JSON.stringify(existing.feature.properties) === JSON.stringify(feature.properties);
+      if (same) {
+        next.set(key, existing);
+      } else {
+        var entry = { marker: makeMarker(feature), feature: feature };
+        next.set(key, entry);
+        added.push(entry.marker);
+      }
+    });
+    var removed = [];
+    markersByKey.forEach(function (entry, key) {
+      if (next.get(key) !== entry) removed.push(entry.marker);
+    });
+    cluster.removeLayers(removed);
+    cluster.addLayers(added);
+    markersByKey = next;
+
+    var categories = [];
+    state.services = [];
+    next.forEach(function (entry) {
+      var p = entry.feature.properties || {};
+      var c = entry.feature.geometry.coordinates;
+      if (categories.indexOf(p.category) < 0) categories.push(p.category);
+      state.services.push({ id: p.id, locationId: p.location_id, name: p.name, category: p.category, town: p.town, lon: c[0], lat: c[1] });
+    });
+    state.servicesLoaded = features.length;
+    state.truncated = Boolean(collection.truncated);
+    state.error = null;
+    updateLegend(categories);
+  }
+
+  function viewBounds() {
+    var b = map.getBounds().pad(0.25);
+    var clamp = function (v, lo, hi) { return Math.min(hi, Math.max(lo, v)); };
+    return L.latLngBounds(
+      [clamp(b.getSouth(), -90, 90), clamp(b.getWest(), -180, 180)],
+      [clamp(b.getNorth(), -90, 90), clamp(b.getEast(), -180, 180)]
+    );
+  }
+
+  function loadServices() {
+    var layer = state.layers.services;
+    if (!layer || !map.hasLayer(layer)) return null;
+    if (inFlight) inFlight.abort();
+    var controller = new AbortController();
+    inFlight = controller;
+    var bounds = viewBounds();
+    var bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
+      .map(function (v) { return v.toFixed(5); }).join(",");
+    var def = layer.options.wmDef;
+    var url = def.url + (def.url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + encodeURIComponent(bbox);
+    state.requests += 1;
+    refreshStatus();
+    return fetch(url, { signal: controller.signal, headers: { Accept: "application/geo+json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (collection) {
+        if (inFlight !== controller) return;
+        inFlight = null;
+        drawServices(collection);
+        state.loads += 1;
+        refreshStatus();
+        markReady();
+      })
+      .catch(function (error) {
+        if (error && error.name === "AbortError") return;
+        if (inFlight === controller) inFlight = null;
+        state.error = String(error);
+        state.loads += 1;
+        refreshStatus();
+        markReady();
+      });
+  }
+
+  function scheduleServices() {
+    clearTimeout(debounceTimer);
+    debounceTimer = setTimeout(loadServices, 250);
+  }
+
+  function servicesLayer(def) {
+    var layer = L.markerClusterGroup({
+      wmDef: def,
+      maxClusterRadius: 40,
+      showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true,
+      iconCreateFunction: clusterIcon
+    });
+    layer.on("add", function () { loadServices(); });
+    layer.on("remove", function () {
+      if (inFlight) inFlight.abort();
+      inFlight = null;
+      refreshStatus();
+    });
+    return layer;
+  }
+
+  function showService(id, open) {
+    var found = null;
+    markersByKey.forEach(function (entry) {
+      if (!found && entry.feature.properties && entry.feature.properties.id === id) found = entry.marker;
+    });
+    if (!found) return false;
+    state.layers.services.zoomToShowLayer(found, function () { if (open !== false) found.openPopup(); });
+    return true;
+  }
+
+  // ---- legend ----------------------------------------------------------------------------------
+
+  function lineSwatch(style) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "wm-line");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "12");
+    svg.setAttribute("aria-hidden", "true");
+    var line = document.createElementNS(ns, "line");
+    line.setAttribute("x1", "1");
+    line.setAttribute("y1", "6");
+    line.setAttribute("x2", "27");
+    line.setAttribute("y2", "6");
+    line.setAttribute("stroke", style.color);
+    line.setAttribute("stroke-width", String(Math.max(style.weight, 1)));
+    if (style.dashArray) line.setAttribute("stroke-dasharray", style.dashArray);
+    svg.appendChild(line);
+    return svg;
+  }
+
+  function updateLegend(categories) {
+    if (categories) state.legendCategories = Object.keys(config.categories).filter(function (code) {
+      return categories.indexOf(code) >= 0;
+    });
+    var body = legendBox.querySelector(".wm-legend-body");
+    var sections = [];
+    if (map.hasLayer(state.layers.services)) {
+      var items = state.legendCategories.map(function (code) {
+        return el("li", { dataset: { category: code } }, [symbol(code), el("span", { text: categoryLabel(code) })]);
+      });
+      if (!items.length) items.push(el("li", { className: "wm-legend-none", text: messages.noneInView }));
+      sections.push(el("section", { dataset: { layer: "services" } }, [
+        el("h4", { text: messages.structures }), el("ul", null, items)
+      ]));
+    }
+    var lines = config.layers.filter(function (def) {
+      return def.kind === "boundaries" && map.hasLayer(state.layers[def.id]);
+    }).sort(function (a, b) { return b.zIndex - a.zIndex; }).map(function (def) {
+      return el("li", { dataset: { layer: def.id } }, [lineSwatch(def.style), el("span", { text: def.legendLabel || def.label })]);
+    });
+    if (lines.length) sections.push(el("section", { dataset: { layer: "boundaries" } }, [
+      el("h4", { text: messages.boundaries }), el("ul", null, lines)
+    ]));
+    body.replaceChildren.apply(body, sections);
+    legendBox.dataset.categories = state.legendCategories.join(",");
+  }
+
+  var LegendControl = L.Control.extend({
+    options: { position: "bottomright" },
+    onAdd: function () {
+      var details = el("details", { className: "wm-legend leaflet-control", dataset: { lang: config.lang } }, [
+        el("summary", { text: messages.legend }),
+        el("div", { className: "wm-legend-body" })
+      ]);
+      details.open = !window.matchMedia("(max-width: 600px)").matches;
+      L.DomEvent.disableClickPropagation(details);
+      L.DomEvent.disableScrollPropagation(details);
+      legendBox = details;
+      return details;
+    }
+  });
+
+  // ---- layer control labels (our catalogue's strings, escaped: Leaflet inserts HTML) ---------
+
+  function layerLabel(def) {
+    var swatch = "";
+    if (def.kind === "boundaries") {
+      swatch = '<span class="wm-layer-swatch" style="border-top:' + Math.max(def.style.weight, 1) + "px " +
+        (def.style.dashArray ? "dashed " : "solid ") + escapeHtml(def.style.color) + '"></span>';
+    } else if (def.kind === "services") {
+      swatch = '<span class="wm-layer-swatch wm-layer-swatch-services"></span>';
+    } else {
+      swatch = '<span class="wm-layer-swatch wm-layer-swatch-tiles"></span>';
+    }
+    return swatch + '<span data-layer="' + escapeHtml(def.id) + '">' + escapeHtml(def.label) + "</span>";
+  }
+
+  // ---- start -------------------------------------------------------------------------------------
+
+  function markReady() {
+    if (state.ready || pendingBoundaries > 0) return;
+    if (map.hasLayer(state.layers.services) && state.loads === 0) return;
+    state.ready = true;
+    document.documentElement.dataset.webmapReady = "true";
+  }
+
+  function onLayersChanged() {
+    config.layers.forEach(function (def) {
+      if (def.kind === "boundaries") state.layers[def.id].setStyle(boundaryStyle(def));
+    });
+    updateAttributions();
+    updateLegend();
+    refreshStatus();
+  }
+
+  function start(leafletMap, configId) {
+    map = leafletMap;
+    config = JSON.parse(document.getElementById(configId).textContent);
+    messages = config.messages;
+    labels = config.labels;
+    state.map = map;
+    state.lang = config.lang;
+
+    // No tile layer sets the zoom range; the marker clusters need a maximum zoom.
+    map.setMinZoom(config.view.min_zoom);
+    map.setMaxZoom(config.view.max_zoom);
+
+    statusBox = el("div", { className: "wm-status", role: "status", "aria-live": "polite", hidden: "" });
+    map.getContainer().appendChild(statusBox);
+
+    new LegendControl().addTo(map);
+
+    var overlays = {};
+    config.layers.forEach(function (def) {
+      var layer;
+      if (def.kind === "tiles") {
+        layer = L.tileLayer(def.tiles.url, { maxZoom: def.tiles.maxZoom, pane: "tilePane" });
+      } else if (def.kind === "boundaries") {
+        layer = boundaryLayer(def);
+      } else if (def.kind === "services") {
+        layer = servicesLayer(def);
+      } else {
+        return;
+      }
+      state.layers[def.id] = layer;
+      overlays[layerLabel(def)] = layer;
+    });
+    // Fit the country on small screens before the first services request.
+    var country = L.latLngBounds(config.view.bounds);
+    if (!map.getBounds().contains(country)) map.fitBounds(country, { animate: false });
+
+    config.layers.forEach(function (def) {
+      if (def.visible && state.layers[def.id]) state.layers[def.id].addTo(map);
+    });
+    L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
+
+    map.on("overlayadd overlayremove", onLayersChanged);
+    map.on("moveend", scheduleServices);
+    onLayersChanged();
+    markReady();
+  }
+})();
