@@ -423,10 +423,14 @@ $(psql_url "$libpq_url" -c 'SELECT 1' 2>&1 >/dev/null)"
 # ------------------------------------------------------------------------------------ steps
 
 compile_translations() {
-    if [[ -d webmap/translations ]] && [[ -n "$(find webmap/translations -name '*.po' -print -quit)" ]]; then
-        say "Compiling translations"
-        "$VENV/bin/pybabel" -q compile -d webmap/translations || die "pybabel compile failed"
-    fi
+    # One catalogue per feature package: every webmap/**/translations folder holding .po files.
+    local dir
+    while IFS= read -r dir; do
+        if [[ -n "$(find "$dir" -name '*.po' -print -quit)" ]]; then
+            "$VENV/bin/pybabel" -q compile -d "$dir" || die "pybabel compile failed in $dir"
+        fi
+    done < <(find webmap -type d -name translations -not -path '*/__pycache__/*' | sort)
+    say "Compiled translations"
 }
 
 load_data() {

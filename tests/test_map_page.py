@@ -283,10 +283,13 @@ def test_legend_lists_the_categories_shown_and_the_boundaries(app):
 # --- translations -----------------------------------------------------------------------------
 
 
-def _catalogue(lang: str):
-    path = PROJECT_ROOT / "webmap" / "translations" / lang / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        return read_po(handle, locale=lang)
+def _catalogue(lang: str) -> list:
+    """Every message of every feature catalogue (``webmap/**/translations``) for ``lang``."""
+    messages = []
+    for path in sorted((PROJECT_ROOT / "webmap").glob(f"**/translations/{lang}/LC_MESSAGES/messages.po")):
+        with path.open("rb") as handle:
+            messages.extend(read_po(handle, locale=lang))
+    return messages
 
 
 def _extracted_msgids() -> set[str]:
