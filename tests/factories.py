@@ -6,10 +6,11 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
-from webmap.models import Location, Organization, Phone, Service, ServiceAtLocation
+from webmap.models import AppUser, Location, Organization, Phone, Service, ServiceAtLocation
 from webmap.text import fold
 
 TEST_SOURCE = "tests"
+TEST_PASSWORD = "mot de passe de test"
 
 
 class Factories:
@@ -53,3 +54,48 @@ class Factories:
             self.session.add(Phone(service=svc, number=number))
         self.session.flush()
         return svc
+
+    def user(
+        self,
+        role: str = "editor",
+        organizations: list[Organization] | tuple[Organization, ...] = (),
+        email: str | None = None,
+        name: str | None = None,
+        password: str = TEST_PASSWORD,
+        **fields,
+    ) -> AppUser:
+        """An account (``role``: admin, editor, referral) signing in with ``password``.
+
+        The hash is a cheap PBKDF2 to keep tests fast; real accounts get scrypt.
+        """
+        from werkzeug.security import generate_password_hash
+
+        self._users = getattr(self, "_users", 0) + 1
+        user = AppUser(
+            email=email or f"{role}{self._users}@example.org",
+            name=name or f"{role.capitalize()} {self._users}",
+            role=role,
+            password_hash=generate_password_hash(password, method="pbkdf2:sha256:1000"),
+            active=fields.pop("active", True),
+            organizations=list(organizations),
+            **fields,
+        )
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+
+def sign_in(client, user: AppUser) -> None:
+    """Sign ``user`` in on the test client, as Flask-Login's session would after the login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+def csrf_token(client, path: str = "/auth/login") -> str:
+    """The CSRF token of the client's session, read from a form page ("" when CSRF is off)."""
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    return match.group(1) if match else ""

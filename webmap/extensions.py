@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,3 +47,5 @@ class Database:
 
 db = Database()
 babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()

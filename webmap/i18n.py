@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask.wrappers import Response
 
 from .extensions import babel
@@ -11,6 +11,9 @@ LANG_COOKIE = "webmap_lang"
 
 
 def select_locale() -> str:
+    """``?lang=``, then the cookie, then French; outside a request (CLI), the default."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     supported = current_app.config["WEBMAP_LANGUAGES"]
     for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in supported:

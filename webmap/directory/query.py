@@ -7,7 +7,8 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
@@ -102,7 +103,8 @@ def search_services(
     if filters.adm2_pcode:
         stmt = stmt.where(Location.adm2_pcode == filters.adm2_pcode)
     if filters.needs:
-        stmt = stmt.where(Service.needs.contains(list(filters.needs)))
+        # ``@>`` (contains every need); the model's generic ARRAY has no ``contains()``.
+        stmt = stmt.where(Service.needs.op("@>")(cast(list(filters.needs), PG_ARRAY(String(32)))))
     if filters.statuses:
         stmt = stmt.where(Service.status.in_(filters.statuses))
     if filters.verification:
@@ -160,6 +162,11 @@ def _feature(row) -> dict:
         "sexes": service.sexes,
         "capacity": service.capacity,
         "source": service.source,
+        # Public descriptive fields, for the exports (HSDS names).
+        "alternate_name": service.alternate_name,
+        "description": service.description,
+        "url": service.url,
+        "capacity_updated": _iso(service.capacity_updated),
     }
     return {
         "type": "Feature",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Location, Organization, Phone, Service, ServiceAtLocation
@@ -194,10 +194,28 @@ def save_service(session: Session, data: ServiceInput, service: Service | None =
 
 
 def _replace_phones(session: Session, service: Service, numbers: list[str]) -> None:
-    current = session.scalars(select(Phone.number).where(Phone.service_id == service.id)).all()
-    if sorted(current) == sorted(numbers):
-        return
-    session.execute(delete(Phone).where(Phone.service_id == service.id, Phone.number.not_in(numbers)))
+    # Through the ORM, one row at a time, so the change history sees each number removed.
+    current = session.scalars(select(Phone).where(Phone.service_id == service.id)).all()
+    kept = {phone.number for phone in current if phone.number in numbers}
+    for phone in current:
+        if phone.number not in numbers:
+            session.delete(phone)
     for number in numbers:
-        if number not in current:
+        if number not in kept:
             session.add(Phone(service_id=service.id, number=number, type="voice"))
+
+
+def confirm_service(session: Session, service: Service, user_id: uuid.UUID | None, today: dt.date) -> None:
+    """The record was checked and is still accurate: verified on ``today`` by ``user_id``."""
+    service.assured_date = today
+    service.verification = "verified"
+    service.assured_by = user_id
+    session.flush()
+
+
+def set_service_status(session: Session, service: Service, status: str) -> None:
+    """Deactivate (``inactive``) or reactivate a service; records are never deleted."""
+    if status not in SERVICE_STATUSES:
+        raise ValidationFailed({"status": _("Unknown %(what)s: %(value)s.", what="status", value=status)})
+    service.status = status
+    session.flush()

@@ -17,11 +17,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +62,8 @@ class Location(Timestamped, Base):
     __tablename__ = "location"
     __table_args__ = (
         CheckConstraint(_one_of("precision", LOCATION_PRECISIONS), name="precision"),
+        # Confidential locations by town: the public nearest search reaches them through it.
+        Index("ix_location_confidential_place_id", "place_id", postgresql_where=text("confidential")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -97,6 +101,9 @@ class Service(Timestamped, Base):
             name="age_range",
         ),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+        CheckConstraint(
+            "capacity_available IS NULL OR capacity_available >= 0", name="capacity_available"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -112,9 +119,14 @@ class Service(Timestamped, Base):
     sexes: Mapped[str | None] = mapped_column(String(8))  # NULL: not known
     capacity: Mapped[int | None] = mapped_column(Integer)
     capacity_updated: Mapped[dt.date | None] = mapped_column(Date)
+    # Places free now (HSDS service_capacity.available): 0 = known to be full, NULL = not known.
+    capacity_available: Mapped[int | None] = mapped_column(Integer)
+    capacity_available_updated: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="active")
     verification: Mapped[str] = mapped_column(String(12), default="to_verify")
     assured_date: Mapped[dt.date | None] = mapped_column(Date)  # last verified
+    # who confirmed it at ``assured_date`` (the account may since be gone)
+    assured_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     email: Mapped[str | None] = mapped_column(String(250))
     url: Mapped[str | None] = mapped_column(String(500))
     source: Mapped[str] = mapped_column(Text)
