@@ -1,0 +1,92 @@
+"""``webmap import FILE``: the same dry run and all-or-nothing commit as the upload page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+
+from ..extensions import db
+
+STATUS_LABELS = {"ok": "ok", "warning": "attention", "duplicate": "doublon", "skipped": "ignorée",
+                 "error": "ERREUR"}
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and report every row; write nothing.")
+@click.option("--mapping", "-m", "mapping", multiple=True, metavar="COLUMN=FIELD",
+              help="Map a column to a field (repeatable); COLUMN= ignores the column.")
+@click.option("--source", help="Source for rows without one (e.g. 'Liste DPE, mars 2024').")
+@click.option("--organization", help="Organization for rows without one.")
+@click.option("--category", help="Category code for rows without one.")
+@click.option("--as-candidates", is_flag=True,
+              help="Unverified candidates: approximate positions, a 'to be verified' note.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Write the valid rows and leave out the rows in error (default: write nothing "
+                   "when any row is in error).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the report.")
+@click.option("--all-rows", is_flag=True, help="List every row, not only those with remarks.")
+def import_command(file: Path, dry_run: bool, mapping: tuple[str, ...], source: str | None,
+                   organization: str | None, category: str | None, as_candidates: bool, skip_invalid: bool, lang: str,
+                   all_rows: bool) -> None:
+    """Import services from FILE (CSV, GeoJSON, GeoPackage or zipped Shapefile)."""
+    from ..history import set_actor
+    from .importer import import_file  # pyogrio and GDAL load only for this command
+    from .limits import ImportRejected
+    from .mapping import parse_mapping_pairs
+    from .rows import ImportOptions
+
+    session = db.session
+    set_actor(session, None, "webmap import (CLI)")
+    with force_locale(lang):
+        try:
+            options = ImportOptions(source=source, organization=organization, category=category,
+                                    as_candidates=as_candidates, skip_invalid=skip_invalid,
+                                    mapping=parse_mapping_pairs(mapping))
+            report = import_file(session, file.read_bytes(), file.name, options, dry_run=dry_run,
+                                 actor="cli")
+        except ImportRejected as exc:
+            session.rollback()
+            raise click.ClickException(exc.message) from None
+        _print(report, all_rows)
+        if report.committed:
+            session.commit()
+            click.echo(f"import : {len(report.created)} service(s) créé(s) — lot {report.batch_id}")
+            if report.errors:
+                click.echo(f"import : {len(report.errors)} ligne(s) en erreur laissée(s) de côté.")
+            return
+        session.rollback()
+        if report.errors and not report.skip_invalid:
+            raise click.ClickException(
+                f"{len(report.errors)} ligne(s) en erreur : rien n'a été importé."
+            )
+        if dry_run:
+            click.echo(f"essai : {len(report.to_write)} service(s) seraient créés ; rien n'a été écrit.")
+        else:
+            click.echo("import : aucune ligne à importer.")
+
+
+def _print(report, all_rows: bool) -> None:
+    from .mapping import field_label
+    from .rows import ERROR, OK
+
+    click.echo(f"{report.filename} — {report.format}, {len(report.rows)} ligne(s)")
+    for note in report.notes:
+        click.echo(f"  · {note}")
+    used = {column: code for column, code in report.mapping.items() if code}
+    click.echo("  colonnes : " + ", ".join(f"{c} → {field_label(code)}" for c, code in used.items()))
+    for row in report.rows:
+        if row.status == OK and not all_rows:
+            continue
+        label = STATUS_LABELS[row.status]
+        name = f" « {row.name} »" if row.name else ""
+        text = " ".join(row.messages)
+        line = f"  {row.number:>5} {label:<9}{name} {text}".rstrip()
+        click.echo(click.style(line, fg="red") if row.status == ERROR else line)
+    counts = report.counts
+    click.echo("  bilan : " + ", ".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items()))

@@ -1,0 +1,395 @@
+"""The directory as an Open Referral HSDS 3.0 tabular data package (``/export/hsds.zip``).
+
+One CSV per HSDS table — organization, service, location, service_at_location, phone, address,
+schedule, plus taxonomy, taxonomy_term and attribute for our categories and needs — and a
+``datapackage.json`` (Frictionless tabular data package) describing them. Built from the same
+:func:`~webmap.transfer.exporters.export_features` as the other exports, so filters and
+confidentiality are those of the list: a confidential location is published at its town, without
+street address. Nothing is known about opening hours yet, so ``schedules.csv`` has no row.
+
+:func:`validate_package` checks every record against the HSDS JSON schemas (``jsonschema``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..config import PROJECT_ROOT
+from ..directory.query import ServiceFilter
+from ..directory.visibility import PUBLIC, Viewer
+from ..models import AdminArea, Organization, Phone, Service
+from ..taxonomy import CATEGORIES, NEEDS, SEXES
+from .exporters import ATTRIBUTION, export_features
+
+HSDS_VERSION = "3.0"
+NAMESPACE = uuid.UUID("0b7f4a55-6f0e-4c8e-9a3c-5d1f2e9a7c11")  # ids of rows we derive
+COUNTRY = "CI"
+STATUS = {"active": "active", "inactive": "inactive", "planned": "inactive"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str = "string"  # Frictionless: string, number, integer, date, datetime
+    format: str | None = None  # uuid, email, uri
+    required: bool = False
+
+
+def _uuid(name: str, required: bool = False) -> Column:
+    return Column(name, format="uuid", required=required)
+
+
+# Which HSDS fields we publish, in order (file name → columns).
+TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
+    "organization": ("organizations.csv", (
+        _uuid("id", True), Column("name", required=True), Column("alternate_name"),
+        Column("description", required=True), Column("email", format="email"),
+        Column("website", format="uri"),
+    )),
+    "service": ("services.csv", (
+        _uuid("id", True), _uuid("organization_id"), Column("name", required=True),
+        Column("alternate_name"), Column("description"), Column("url", format="uri"),
+        Column("email", format="email"), Column("status", required=True),
+        Column("eligibility_description"), Column("minimum_age", "number"),
+        Column("maximum_age", "number"), Column("assured_date", "date"),
+        Column("last_modified", "datetime"),
+    )),
+    "location": ("locations.csv", (
+        _uuid("id", True), Column("location_type", required=True), _uuid("organization_id"),
+        Column("name"), Column("description"), Column("latitude", "number"),
+        Column("longitude", "number"),
+    )),
+    "service_at_location": ("service_at_location.csv", (
+        _uuid("id", True), _uuid("service_id"), _uuid("location_id"), Column("description"),
+    )),
+    "phone": ("phones.csv", (
+        _uuid("id", True), _uuid("service_id"), _uuid("location_id"), Column("number", required=True),
+        Column("type"), Column("description"),
+    )),
+    "address": ("addresses.csv", (
+        _uuid("id", True), _uuid("location_id"), Column("address_1", required=True),
+        Column("city", required=True), Column("region"), Column("state_province", required=True),
+        Column("postal_code", required=True), Column("country", required=True),
+        Column("address_type", required=True),
+    )),
+    "schedule": ("schedules.csv", (
+        _uuid("id", True), _uuid("service_id"), _uuid("location_id"), Column("description"),
+        Column("opens_at"), Column("closes_at"), Column("byday"), Column("freq"),
+    )),
+    "taxonomy": ("taxonomies.csv", (
+        _uuid("id", True), Column("name", required=True), Column("description", required=True),
+        Column("version"),
+    )),
+    "taxonomy_term": ("taxonomy_terms.csv", (
+        _uuid("id", True), Column("code"), Column("name", required=True),
+        Column("description", required=True), _uuid("taxonomy_id"), Column("language"),
+    )),
+    "attribute": ("attributes.csv", (
+        _uuid("id", True), _uuid("link_id"), _uuid("taxonomy_term_id"), Column("link_type"),
+        Column("link_entity"), Column("value"),
+    )),
+}
+
+FOREIGN_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
+    "service": (("organization_id", "organization"),),
+    "location": (("organization_id", "organization"),),
+    "service_at_location": (("service_id", "service"), ("location_id", "location")),
+    "phone": (("service_id", "service"), ("location_id", "location")),
+    "address": (("location_id", "location"),),
+    "schedule": (("service_id", "service"), ("location_id", "location")),
+    "taxonomy_term": (("taxonomy_id", "taxonomy"),),
+    "attribute": (("taxonomy_term_id", "taxonomy_term"), ("link_id", "service")),
+}
+
+VOCABULARIES = {
+    "category": ("webmap — catégories de structures", CATEGORIES),
+    "need": ("webmap — besoins couverts", NEEDS),
+}
+
+
+def derived_id(*parts: object) -> str:
+    return str(uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts)))
+
+
+def _timestamp(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _website(url: str | None) -> str | None:
+    value = (url or "").strip()
+    if not value or " " in value:
+        return None
+    if "://" not in value:
+        value = "http://" + value
+    return value
+
+
+def _chunks(values: list, size: int = 5000) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _eligibility(service: Service) -> str | None:
+    parts = []
+    if service.sexes:
+        parts.append(str(SEXES[service.sexes]))
+    low, high = service.minimum_age, service.maximum_age
+    if low is not None and high is not None:
+        parts.append(f"{low} à {high} ans")
+    elif low is not None:
+        parts.append(f"à partir de {low} ans")
+    elif high is not None:
+        parts.append(f"jusqu'à {high} ans")
+    return ", ".join(parts) or None
+
+
+def build_tables(
+    session: Session, filters: ServiceFilter, viewer: Viewer = PUBLIC
+) -> dict[str, list[dict]]:
+    """HSDS table name → records (typed values; ``None`` for unknown) for the matching services."""
+    features = export_features(session, filters, viewer)
+    service_ids = list(dict.fromkeys(uuid.UUID(f["properties"]["id"]) for f in features))
+    services: dict[uuid.UUID, Service] = {}
+    phones: list[Phone] = []
+    for chunk in _chunks(service_ids):
+        services.update({s.id: s for s in session.scalars(select(Service).where(Service.id.in_(chunk)))})
+        phones.extend(session.scalars(
+            select(Phone).where(Phone.service_id.in_(chunk)).order_by(Phone.service_id, Phone.number)
+        ))
+    org_ids = sorted({s.organization_id for s in services.values()}, key=str)
+    organizations: list[Organization] = []
+    for chunk in _chunks(org_ids):
+        organizations.extend(session.scalars(select(Organization).where(Organization.id.in_(chunk))))
+    names = dict(session.execute(
+        select(AdminArea.pcode, AdminArea.name).where(AdminArea.level.in_(("adm1", "adm2")))
+    ).all())
+    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    with force_locale("fr"):
+        for org in sorted(organizations, key=lambda o: (o.name, str(o.id))):
+            tables["organization"].append({
+                "id": str(org.id), "name": org.name, "alternate_name": org.alternate_name,
+                "description": org.description or "", "email": org.email,
+                "website": _website(org.website),
+            })
+        for service_id in service_ids:
+            service = services[service_id]
+            description = service.description
+            if service.status == "planned":
+                description = f"{description}\n(Service prévu, pas encore ouvert.)" if description \
+                    else "Service prévu, pas encore ouvert."
+            tables["service"].append({
+                "id": str(service.id), "organization_id": str(service.organization_id),
+                "name": service.name, "alternate_name": service.alternate_name,
+                "description": description, "url": _website(service.url), "email": service.email,
+                "status": STATUS[service.status], "eligibility_description": _eligibility(service),
+                "minimum_age": service.minimum_age, "maximum_age": service.maximum_age,
+                "assured_date": service.assured_date.isoformat() if service.assured_date else None,
+                "last_modified": _timestamp(service.updated_at),
+            })
+            for kind, codes in (("category", [service.category]), ("need", service.needs or [])):
+                for code in codes:
+                    tables["attribute"].append({
+                        "id": derived_id("attribute", service.id, kind, code),
+                        "link_id": str(service.id), "taxonomy_term_id": derived_id("term", kind, code),
+                        "link_type": f"service_{kind}", "link_entity": "service", "value": code,
+                    })
+        seen_locations: set[str] = set()
+        for feature in features:
+            p = feature["properties"]
+            location_id = p["location_id"]
+            tables["service_at_location"].append({
+                "id": derived_id("service_at_location", p["id"], location_id),
+                "service_id": p["id"], "location_id": location_id, "description": None,
+            })
+            if location_id in seen_locations:
+                continue
+            seen_locations.add(location_id)
+            notes = []
+            if p["masked"]:
+                notes.append("Lieu confidentiel : position donnée au centre de la ville, sans adresse.")
+            if p["public_contact"]:
+                notes.append(f"Point de contact public : {p['public_contact']}")
+            lon, lat = feature["geometry"]["coordinates"]
+            tables["location"].append({
+                "id": location_id, "location_type": "physical",
+                "organization_id": str(services[uuid.UUID(p["id"])].organization_id),
+                "name": p["name"], "description": " ".join(notes) or None,
+                "latitude": lat, "longitude": lon,
+            })
+            if p["town"] or p["address"]:
+                tables["address"].append({
+                    "id": derived_id("address", location_id), "location_id": location_id,
+                    "address_1": p["address"] or "", "city": p["town"] or "",
+                    "region": names.get(p["adm2_pcode"]),
+                    "state_province": names.get(p["adm1_pcode"]) or "",
+                    "postal_code": "", "country": COUNTRY, "address_type": "physical",
+                })
+        for phone in phones:
+            tables["phone"].append({
+                "id": str(phone.id), "service_id": str(phone.service_id),
+                "location_id": str(phone.location_id) if phone.location_id else None,
+                "number": phone.number, "type": phone.type, "description": phone.description,
+            })
+        for kind, (title, vocabulary) in VOCABULARIES.items():
+            taxonomy_id = derived_id("taxonomy", kind)
+            tables["taxonomy"].append({
+                "id": taxonomy_id, "name": title, "version": "1",
+                "description": f"Vocabulaire fixe de webmap ({kind}) ; codes stables en anglais.",
+            })
+            for code, label in vocabulary.items():
+                with force_locale("en"):
+                    english = str(label)
+                tables["taxonomy_term"].append({
+                    "id": derived_id("term", kind, code), "code": code, "name": str(label),
+                    "description": english, "taxonomy_id": taxonomy_id, "language": "fr",
+                })
+    return tables
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return str(value)
+
+
+def datapackage(created: dt.datetime | None = None) -> dict:
+    resources = []
+    for name, (path, columns) in TABLES.items():
+        fields = []
+        for column in columns:
+            entry: dict = {"name": column.name, "type": column.type}
+            if column.format:
+                entry["format"] = column.format
+            if column.required:
+                entry["constraints"] = {"required": True}
+            fields.append(entry)
+        schema: dict = {"fields": fields, "primaryKey": ["id"]}
+        keys = FOREIGN_KEYS.get(name, ())
+        if keys:
+            schema["foreignKeys"] = [
+                {"fields": [field], "reference": {"resource": target, "fields": ["id"]}}
+                for field, target in keys
+            ]
+        resources.append({
+            "name": name, "path": path, "profile": "tabular-data-resource", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8", "schema": schema,
+        })
+    return {
+        "profile": "tabular-data-package",
+        "name": "webmap-hsds",
+        "title": "webmap — structures de protection de l'enfance en Côte d'Ivoire (HSDS 3.0)",
+        "description": ATTRIBUTION,
+        "version": HSDS_VERSION,
+        "created": _timestamp(created or dt.datetime.now(dt.UTC)),
+        "resources": resources,
+    }
+
+
+def package_zip(tables: dict[str, list[dict]], created: dt.datetime | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("datapackage.json",
+                         json.dumps(datapackage(created), ensure_ascii=False, indent=2) + "\n")
+        for name, (path, columns) in TABLES.items():
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow([c.name for c in columns])
+            for record in tables[name]:
+                writer.writerow([_cell(record.get(c.name)) for c in columns])
+            archive.writestr(path, text.getvalue())
+    return buffer.getvalue()
+
+
+def export_hsds(session: Session, filters: ServiceFilter, viewer: Viewer = PUBLIC) -> bytes:
+    return package_zip(build_tables(session, filters, viewer))
+
+
+# --- reading back and validating ------------------------------------------------------------------
+
+
+def default_schema_dir() -> Path:
+    """The offline copy of the HSDS schemas beside the checkout (``../shared/hsds/schema``)."""
+    return PROJECT_ROOT.parent / "shared" / "hsds" / "schema"
+
+
+def read_package(content: bytes) -> dict[str, list[dict]]:
+    """The package's records typed as its ``datapackage.json`` says (empty cells left out)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        descriptor = json.loads(archive.read("datapackage.json"))
+        tables: dict[str, list[dict]] = {}
+        for resource in descriptor["resources"]:
+            types = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+            required = {f["name"] for f in resource["schema"]["fields"]
+                        if f.get("constraints", {}).get("required")}
+            text = archive.read(resource["path"]).decode("utf-8")
+            rows = []
+            for raw in csv.DictReader(io.StringIO(text)):
+                record = {}
+                for key, value in raw.items():
+                    if value == "" and key not in required:
+                        continue
+                    record[key] = _typed(value, types.get(key, "string"))
+                rows.append(record)
+            tables[resource["name"]] = rows
+    return tables
+
+
+def _typed(value: str, kind: str) -> object:
+    if kind == "number":
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    if kind == "integer":
+        return int(value)
+    return value
+
+
+def validate_package(content: bytes, schema_dir: Path | None = None) -> list[str]:
+    """Every problem found (empty list: valid): JSON-schema errors per record, duplicate ids and
+    broken references between tables."""
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    folder = schema_dir or default_schema_dir()
+    schemas = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in folder.glob("*.json")}
+    registry = Registry().with_resources(
+        (name, Resource.from_contents(schema, default_specification=DRAFT202012))
+        for name, schema in schemas.items()
+    )
+    tables = read_package(content)
+    problems: list[str] = []
+    ids: dict[str, set[str]] = {}
+    for name, records in tables.items():
+        validator = Draft202012Validator(schemas[f"{name}.json"], registry=registry,
+                                         format_checker=FormatChecker())
+        seen: set[str] = set()
+        for index, record in enumerate(records, start=1):
+            for error in validator.iter_errors(record):
+                problems.append(f"{name} row {index}: {'/'.join(map(str, error.path))} {error.message}")
+            if record.get("id") in seen:
+                problems.append(f"{name} row {index}: duplicate id {record['id']}")
+            seen.add(record.get("id"))
+        ids[name] = seen
+    for name, keys in FOREIGN_KEYS.items():
+        for index, record in enumerate(tables.get(name, []), start=1):
+            for field, target in keys:
+                value = record.get(field)
+                if value is not None and value not in ids.get(target, set()):
+                    problems.append(f"{name} row {index}: {field} {value} not in {target}")
+    return problems
