@@ -9,10 +9,8 @@ the country. Flask-free but for the translated messages.
 
 from __future__ import annotations
 
-import io
 import tempfile
 import warnings
-import zipfile
 from pathlib import Path
 
 import pyogrio
@@ -27,39 +25,8 @@ from ..transfer.limits import (
     Limits,
     check_rows,
     check_size,
-    extract_member,
-    inspect_zip,
 )
-from ..transfer.readers import detect_format
-
-SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-
-
-def _unzip(data: bytes, workdir: Path, limits: Limits) -> Path:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ImportRejected(_("The zip archive is damaged.")) from None
-    with archive:
-        members = inspect_zip(archive, limits)
-        shapefiles = [m for m in members if m.filename.lower().endswith(".shp")]
-        if len(shapefiles) != 1:
-            raise ImportRejected(
-                _("The zip archive must contain exactly one Shapefile (.shp); it contains %(count)d.",
-                  count=len(shapefiles))
-            )
-        stem = shapefiles[0].filename[:-4]
-        budget = [limits.zip_max_total_bytes]
-        found = set()
-        for member in members:
-            suffix = member.filename[len(stem):].lower()
-            if member.filename[: len(stem)] == stem and suffix in SHAPEFILE_PARTS:
-                extract_member(archive, member, workdir / f"upload{suffix}", budget)
-                found.add(suffix)
-        missing = [ext for ext in (".shx", ".dbf") if ext not in found]
-        if missing:
-            raise ImportRejected(_("The Shapefile is incomplete: %(missing)s missing.", missing=", ".join(missing)))
-    return workdir / "upload.shp"
+from ..transfer.readers import detect_format, unzip_shapefile
 
 
 def _read_frame(path: Path, limits: Limits):
@@ -87,7 +54,7 @@ def read_area(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> di
     with tempfile.TemporaryDirectory(prefix="webmap-area-") as folder:
         workdir = Path(folder)
         if fmt == "shp":
-            path = _unzip(data, workdir, limits)
+            path = unzip_shapefile(data, workdir, limits)
         else:
             path = workdir / f"upload.{fmt}"
             path.write_bytes(data)

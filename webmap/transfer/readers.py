@@ -104,7 +104,7 @@ def read_upload(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> 
         if fmt == "csv":
             return _read_csv(data, workdir, limits)
         if fmt == "shp":
-            path = _unzip_shapefile(data, workdir, limits)
+            path = unzip_shapefile(data, workdir, limits)
         else:
             path = workdir / f"upload.{fmt}"
             path.write_bytes(data)
@@ -204,7 +204,8 @@ def _read_csv(data: bytes, workdir: Path, limits: Limits) -> SourceTable:
 # --- GeoJSON, GeoPackage, Shapefile -------------------------------------------------------------
 
 
-def _unzip_shapefile(data: bytes, workdir: Path, limits: Limits) -> Path:
+def unzip_shapefile(data: bytes, workdir: Path, limits: Limits) -> Path:
+    """Extract the one Shapefile of a zip upload into ``workdir`` within the zip limits."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
