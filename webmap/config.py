@@ -42,6 +42,9 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": translation_directories(),
         "WEBMAP_LANGUAGES": ("fr", "en"),
         "WEBMAP_API_MAX_LIMIT": int(env.get("WEBMAP_API_MAX_LIMIT", "5000")),
+        # Requests are parsed (CSRF check) before any view runs, so uploads are capped app-wide:
+        # the import limit (10 MB, webmap.transfer.limits) plus room for the form fields.
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": env.get("WEBMAP_SECURE_COOKIES", "0") == "1",

@@ -17,11 +17,10 @@ from werkzeug.exceptions import HTTPException
 import layers
 
 from .. import taxonomy
-from ..api.params import parse_choices, parse_int, parse_text
 from ..assets.routes import vendor_url
 from ..auth import roles
 from ..auth.decorators import role_required, staff_required
-from ..errors import BadParameter, WebmapError
+from ..errors import WebmapError
 from ..extensions import db
 from ..history import service as history_records  # a module: no import cycle with the history package
 from ..history.labels import (
@@ -35,13 +34,11 @@ from ..history.labels import (
 from ..models import AppUser, ChangeProposal, Organization
 from ..viewer import current_viewer
 from . import bp, service
+from .filters import parse_list_filters
 from .forms import OrganizationForm, RejectForm, ServiceForm, service_input
-from .query import STALE_AFTER_DAYS, ServiceFilter, get_service, search_services
+from .query import STALE_AFTER_DAYS, get_service, search_services
 from .records import validate
 from .validation import ValidationFailed
-
-STATUS_FILTERS = {"": service.LIVE_STATUSES, "all": ()}
-
 
 # --- template helpers ---------------------------------------------------------------------------
 
@@ -120,46 +117,9 @@ def _http_error(exc: HTTPException):
 # --- list ---------------------------------------------------------------------------------------
 
 
-def _list_filters(args) -> tuple[ServiceFilter, dict, int]:
-    """The list's query string → ServiceFilter (one query path with the map and the API)."""
-    regions, departements = service.admin_choices(db.session)
-    region = parse_text(args, "region", 16)
-    if region and region not in {code for code, _name in regions}:
-        raise BadParameter("region", "unknown région")
-    departement = parse_text(args, "departement", 16)
-    if departement and departement not in {code for _r, group in departements for code, _n in group}:
-        raise BadParameter("departement", "unknown département")
-    status = args.get("status", "")
-    if status in STATUS_FILTERS:
-        statuses = STATUS_FILTERS[status]
-    else:
-        statuses = tuple(parse_choices([status], "status", taxonomy.SERVICE_STATUSES))
-    freshness = args.get("freshness", "")
-    if freshness not in ("", "stale", "fresh"):
-        raise BadParameter("freshness", "expected stale or fresh")
-    verification = args.get("verification", "")
-    if verification and verification not in taxonomy.VERIFICATION_STATUSES:
-        raise BadParameter("verification", "unknown verification status")
-    page = parse_int(args, "page", 1, 1, 10_000)
-    filters = ServiceFilter(
-        q=parse_text(args, "q"),
-        categories=tuple(parse_choices(args.getlist("category"), "category", taxonomy.CATEGORIES)),
-        adm1_pcode=region,
-        adm2_pcode=departement,
-        needs=tuple(parse_choices(args.getlist("need"), "need", taxonomy.NEEDS)),
-        statuses=statuses,
-        verification=verification or None,
-        stale={"stale": True, "fresh": False}.get(freshness),
-        limit=service.PAGE_SIZE,
-        offset=(page - 1) * service.PAGE_SIZE,
-    )
-    choices = {"regions": regions, "departements": departements}
-    return filters, choices, page
-
-
 @bp.get("/")
 def index():
-    filters, choices, page = _list_filters(request.args)
+    filters, choices, page = parse_list_filters(db.session, request.args)
     features, has_next = search_services(db.session, filters, current_viewer())
     args = request.args.to_dict(flat=False)
     args.pop("page", None)

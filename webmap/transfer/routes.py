@@ -52,9 +52,9 @@ TEMPLATE_CSV = PROJECT_ROOT / "data" / "templates" / "services_template.csv"
 
 def export_filters(args) -> ServiceFilter:
     """The directory list's filters (same parameters, same defaults), every page at once."""
-    from ..directory.routes import _list_filters  # one parser for the list and its exports
+    from ..directory.filters import parse_list_filters  # one parser for the list and its exports
 
-    filters, _choices, _page = _list_filters(args)
+    filters, _choices, _page = parse_list_filters(db.session, args)
     return dataclasses.replace(filters, limit=MAX_EXPORT_ROWS, offset=0)
 
 
@@ -127,15 +127,6 @@ def _form_context(**extra) -> dict:
         "max_rows": format_decimal(DEFAULT_LIMITS.max_rows),
         **extra,
     }
-
-
-@bp.record_once
-def _cap_request_size(state) -> None:
-    """Requests are parsed (CSRF check) before any view runs: cap their size app-wide unless the
-    deployment chose its own ``MAX_CONTENT_LENGTH``."""
-    state.app.config.setdefault("MAX_CONTENT_LENGTH", None)
-    if state.app.config["MAX_CONTENT_LENGTH"] is None:
-        state.app.config["MAX_CONTENT_LENGTH"] = DEFAULT_LIMITS.max_bytes + 2 * 1024 * 1024
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
