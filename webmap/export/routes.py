@@ -1,0 +1,115 @@
+"""Thin views of the printable map: parse the options, call :mod:`.service`, send the bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from .. import taxonomy
+from ..errors import BadParameter
+from ..extensions import db
+from ..viewer import current_viewer
+from . import bp, service
+from .options import COUNTRY, PrintOptions, extent_parameter, parse_print_options
+
+PREVIEW_WIDTH = 900
+
+
+def _sources() -> service.Sources:
+    return service.Sources(
+        mirror=current_app.config.get("WEBMAP_GEODATA_MIRROR"),
+        cache=current_app.config.get("WEBMAP_GEODATA_CACHE"),
+    )
+
+
+def _options(args=None) -> PrintOptions:
+    return parse_print_options(request.args if args is None else args, default_lang=str(get_locale()))
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()  # Côte d'Ivoire keeps UTC all year
+
+
+def _send(data: bytes, mimetype: str, name: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    # The output depends on who asks (confidential places): never kept by a shared cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _filename(kind: str, options: PrintOptions, ext: str) -> str:
+    extent = options.extent if options.extent != COUNTRY else "CI"
+    return f"webmap-{kind}-{extent}-{options.paper}-{options.lang}-{_today().isoformat()}.{ext}"
+
+
+@bp.get("/export/map.pdf")
+def map_pdf():
+    options = _options()
+    data = service.map_pdf(db.session, options, current_viewer(), produced_on=_today(), sources=_sources(),
+                           parameter=extent_parameter(request.args))
+    return _send(data, "application/pdf", _filename("map", options, "pdf"))
+
+
+@bp.get("/export/map.png")
+def map_png():
+    options = _options()
+    data = service.map_png(db.session, options, current_viewer(), produced_on=_today(), sources=_sources(),
+                           parameter=extent_parameter(request.args))
+    return _send(data, "image/png", _filename("map", options, "png"))
+
+
+@bp.get("/export/atlas.pdf")
+def atlas_pdf():
+    options = _options()
+    data = service.atlas_pdf(db.session, options, current_viewer(), produced_on=_today(), sources=_sources())
+    return _send(data, "application/pdf", _filename("atlas", options, "pdf"))
+
+
+def _query(options: PrintOptions, **extra) -> dict:
+    """The options as query parameters (for the links and the preview)."""
+    params: dict = {
+        "extent": options.extent,
+        "paper": options.paper,
+        "orientation": options.orientation,
+        "lang": options.lang,
+        "table": "1" if options.table else "0",
+    }
+    if options.categories:
+        params["category"] = ",".join(options.categories)
+    params.update(extra)
+    return params
+
+
+@bp.get("/print")
+def print_page():
+    error = None
+    try:
+        options = _options()
+    except BadParameter as exc:
+        error = exc.detail
+        options = _options(MultiDict())
+    atlas_params = _query(options)
+    atlas_params.pop("extent")
+    return render_template(
+        "export/print.html",
+        title=_("Print the map"),
+        options=options,
+        error=error,
+        areas=service.extent_choices(db.session, _sources()),
+        categories=taxonomy.labels(taxonomy.CATEGORIES),
+        pdf_url=url_for("export.map_pdf", **_query(options)),
+        png_url=url_for("export.map_png", **_query(options)),
+        atlas_url=url_for("export.atlas_pdf", **atlas_params),
+        preview_url=url_for("export.map_png", **_query(options, width=PREVIEW_WIDTH)),
+        preview_width=PREVIEW_WIDTH,
+        endpoints={
+            "pdf": url_for("export.map_pdf"),
+            "png": url_for("export.map_png"),
+            "atlas": url_for("export.atlas_pdf"),
+        },
+    )
