@@ -303,6 +303,12 @@ def client_config(url_for: Callable[..., str], audience: str = PUBLIC) -> dict:
         if lyr.legend_label is not None:
             item["legendLabel"] = str(lyr.legend_label)
         out.append(item)
+    # --- planning overlays (layers/planning.py): campaigns, at-risk zones, service desert; off by
+    # default here, drawn by webmap/static/planning/overlays.js, which map.js loads on demand ---
+    from .planning import client_layers as planning_overlays
+
+    out.extend(planning_overlays(url_for, audience=audience))
+    # --- end of the planning overlays ---
     return {
         "view": INITIAL_VIEW,
         "layers": out,

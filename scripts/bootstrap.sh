@@ -440,6 +440,8 @@ load_data() {
     "$VENV/bin/webmap" geodata
     say "Loading the seed directory (webmap seed)"
     "$VENV/bin/webmap" seed
+    say "Loading the reference at-risk zones (webmap riskzones)"
+    "$VENV/bin/webmap" riskzones
 }
 
 ensure_secret_key() {

@@ -274,3 +274,19 @@ def test_places_bad_parameters(client, query, parameter):
 
 def test_unknown_api_path_is_json_404(client):
     _error(client.get("/api/v1/nothing-here"), 404)
+
+
+def test_services_flag_stale_records(client, make):
+    import datetime as dt
+
+    today = dt.date.today()
+    old = make.service(name="Vérifié il y a longtemps", verification="verified",
+                       assured_date=today - dt.timedelta(days=200))
+    fresh = make.service(name="Vérifié récemment", verification="verified",
+                         assured_date=today - dt.timedelta(days=10))
+    never = make.service(name="Jamais vérifié")
+    stale = {
+        sid: client.get(f"/api/v1/services/{sid}").get_json()["properties"]["stale"]
+        for sid in (old.id, fresh.id, never.id)
+    }
+    assert stale == {old.id: True, fresh.id: False, never.id: True}

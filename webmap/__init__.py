@@ -18,20 +18,34 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from . import i18n, navigation
+    from . import auth, history, i18n, navigation
     from .errors import register_error_handlers
-    from .extensions import db
+    from .extensions import csrf, db
 
     db.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    history.install()
     i18n.init_app(app)
     navigation.init_app(app)
     register_error_handlers(app)
 
     from .api import bp as api_bp
     from .assets import bp as assets_bp
+    from .directory import bp as directory_bp
+    from .export import bp as export_bp
     from .mapview import bp as map_bp
+    from .planning import bp as planning_bp
+    from .referral import bp as referral_bp
+    from .transfer import bp as transfer_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(assets_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(export_bp)
     app.register_blueprint(map_bp)
+    app.register_blueprint(planning_bp)
+    app.register_blueprint(referral_bp)
+    app.register_blueprint(transfer_bp)
     return app

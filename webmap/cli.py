@@ -81,3 +81,119 @@ def geodata_command(force: bool, check_only: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"geodata: {'unchanged' if report.unchanged else 'committed'} "
                f"in {report.timings['total']:.2f} s")
+
+
+from .transfer.cli import import_command  # noqa: E402
+
+main.add_command(import_command)
+
+
+# --- planning (campaigns, at-risk zones) -------------------------------------------------------
+
+
+@main.command("riskzones")
+def riskzones_command() -> None:
+    """Compute and load the reference at-risk zones of data/geo/risk_zones.toml (idempotent)."""
+    from .geodata import GeodataError, layer_path, load_manifest
+    from .planning.riskzones import NEIGHBOURS_LAYER, RiskZoneError, load_reference_zones
+
+    session = db.session
+    try:
+        neighbours = layer_path(
+            NEIGHBOURS_LAYER,
+            load_manifest(),
+            current_app.config.get("WEBMAP_GEODATA_MIRROR"),
+            current_app.config.get("WEBMAP_GEODATA_CACHE"),
+        )
+        report = load_reference_zones(session, neighbours)
+        session.commit()
+    except (GeodataError, RiskZoneError) as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"riskzones: {report}")
+
+
+@main.command("demo")
+@click.option("--remove", is_flag=True, help="Delete every demonstration campaign instead.")
+def demo_command(remove: bool) -> None:
+    """Add fictitious demonstration campaigns, labelled DÉMO everywhere (idempotent)."""
+    from .planning.demo import create_demo, remove_demo
+
+    session = db.session
+    if remove:
+        count = remove_demo(session)
+        session.commit()
+        click.echo(f"demo: {count} demonstration campaign(s) removed")
+        return
+    report = create_demo(session)
+    session.commit()
+    click.echo(f"demo: {report['inserted']} inserted, {report['demo_campaigns']} demonstration campaign(s) in all")
+
+
+@main.command("planning-refresh")
+def planning_refresh_command() -> None:
+    """Recompute the campaign shares of each département (after reloading the boundaries)."""
+    from sqlalchemy import text
+
+    session = db.session
+    session.execute(text("SELECT planning_derive_campaigns(NULL)"))
+    session.commit()
+    click.echo("planning: campaign shares recomputed")
+
+
+@main.group("user")
+def user_group() -> None:
+    """Staff accounts (the first admin is created here)."""
+
+
+@user_group.command("create")
+@click.option("--email", required=True, help="Sign-in e-mail address.")
+@click.option("--name", default=None, help="Name shown in the interface and the history (default: the e-mail).")
+@click.option("--role", type=click.Choice(["admin", "editor", "referral"]), default="admin", show_default=True)
+@click.option("--organization", "organizations", multiple=True,
+              help="Exact name of an organization the editor edits for (repeatable).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def user_create_command(email: str, name: str | None, role: str, organizations: tuple[str, ...],
+                        password_stdin: bool) -> None:
+    """Create an account; asks for the password twice unless --password-stdin."""
+    import sys
+
+    from flask_babel import force_locale
+    from sqlalchemy import select
+
+    from .auth.service import create_user
+    from .directory.validation import ValidationFailed
+    from .history import set_actor
+    from .models import Organization
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    session = db.session
+    set_actor(session, None, "webmap user create")
+    ids = []
+    for org_name in organizations:
+        org_id = session.scalar(select(Organization.id).where(Organization.name == org_name))
+        if org_id is None:
+            raise click.ClickException(f"unknown organization: {org_name!r}")
+        ids.append(org_id)
+    try:
+        with force_locale("en"):  # messages outside a request (the locale selector needs one)
+            user = create_user(session, email, name or email, role, password, ids)
+    except ValidationFailed as exc:
+        session.rollback()
+        raise click.ClickException("; ".join(f"{field}: {message}" for field, message in exc.errors.items())) from exc
+    session.commit()
+    click.echo(f"user: {user.email} created ({user.role})")
+
+
+@user_group.command("list")
+def user_list_command() -> None:
+    """List the accounts."""
+    from .auth.service import list_users
+
+    for user in list_users(db.session):
+        state = "" if user.active else " (inactive)"
+        orgs = ", ".join(org.name for org in user.organizations)
+        click.echo(f"{user.email}\t{user.role}{state}\t{user.name}\t{orgs}")

@@ -7,10 +7,10 @@ import re
 import pytest
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import create_engine, delete
+from sqlalchemy import create_engine, delete, select
 from sqlalchemy.orm import Session
 
-from webmap.models import Location, Organization, Phone, Service, ServiceAtLocation
+from webmap.models import AuditEntry, Location, Organization, Phone, Service, ServiceAtLocation
 from webmap.text import fold
 
 from .conftest import screenshot, wait_for_map
@@ -229,6 +229,13 @@ def hostile_service(database_url):
     finally:
         with Session(engine) as session:
             if ids:
+                # The history recorder logged the inserts; remove those entries with the records.
+                phones = session.scalars(select(Phone.id).where(Phone.service_id == ids["service"])).all()
+                links = session.scalars(
+                    select(ServiceAtLocation.id).where(ServiceAtLocation.service_id == ids["service"])
+                ).all()
+                resources = [str(i) for i in [*ids.values(), *phones, *links]]
+                session.execute(delete(AuditEntry).where(AuditEntry.resource_id.in_(resources)))
                 session.execute(delete(Phone).where(Phone.service_id == ids["service"]))
                 session.execute(
                     delete(ServiceAtLocation).where(ServiceAtLocation.service_id == ids["service"])

@@ -6,11 +6,11 @@ from flask import Response, current_app, jsonify, request
 from sqlalchemy import text
 
 from ..directory import query as directory
-from ..viewer import current_viewer
 from ..errors import BadParameter
 from ..extensions import db
 from ..reference import query as reference
 from ..taxonomy import CATEGORIES
+from ..viewer import current_viewer
 from . import bp
 from .params import parse_bbox, parse_choices, parse_float, parse_int, parse_text, parse_uuid
 
@@ -73,3 +73,12 @@ def places():
         raise BadParameter("q", "a place name is required")
     limit = parse_int(request.args, "limit", 10, 1, 50)
     return jsonify(query=q, results=reference.search_places(db.session, q, limit))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from importlib.metadata import version
+
+    from .openapi import openapi_document
+
+    return jsonify(openapi_document(version("webmap")))

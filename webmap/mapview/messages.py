@@ -30,6 +30,7 @@ MESSAGES: dict[str, object] = {
     "status": _l("Status"),
     "verification": _l("Verification"),
     "lastVerified": _l("Last verified"),
+    "stale": _l("Not verified for over 180 days"),
     "notRecorded": _l("Not recorded"),
     "precision": _l("Location precision"),
     "masked": _l("Confidential place: shown at town level only."),

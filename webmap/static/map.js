@@ -303,7 +303,12 @@
       className: "wm-badge wm-badge-" + (p.verification === "verified" ? "verified" : "to-verify"),
       text: labels.verification[p.verification] || p.verification || ""
     });
-    row("verification", messages.verification, verification);
+    var verificationCell = el("span", null, [verification]);
+    if (p.stale && p.verification === "verified") {
+      verificationCell.appendChild(document.createTextNode(" "));
+      verificationCell.appendChild(el("span", { className: "wm-badge wm-badge-stale", text: messages.stale }));
+    }
+    row("verification", messages.verification, verificationCell);
     row("assured_date", messages.lastVerified, formatDate(p.assured_date));
     row("precision", messages.precision, labels.precisions[p.precision] || p.precision);
 
@@ -509,6 +514,13 @@
     if (lines.length) sections.push(el("section", { dataset: { layer: "boundaries" } }, [
       el("h4", { text: messages.boundaries }), el("ul", null, lines)
     ]));
+    // --- planning overlays: their legend comes from overlays.js (layers/planning.py) ---
+    config.layers.forEach(function (def) {
+      if (def.script && window.webmapPlanningOverlays && map.hasLayer(state.layers[def.id])) {
+        sections.push(window.webmapPlanningOverlays.legendSection(def));
+      }
+    });
+    // --- end of the planning overlays ---
     body.replaceChildren.apply(body, sections);
     legendBox.dataset.categories = state.legendCategories.join(",");
   }
@@ -528,6 +540,41 @@
     }
   });
 
+  // ---- planning overlays (layers/planning.py) ------------------------------------------------
+  // Campaigns, at-risk zones and the service desert are drawn by static/planning/overlays.js,
+  // loaded the first time one of them is switched on (each definition names the script).
+
+  var planningScript = null;
+
+  function loadPlanningScript(url) {
+    if (!planningScript) {
+      planningScript = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return planningScript;
+  }
+
+  function planningLayer(def) {
+    var group = L.layerGroup();
+    group.on("add", function () {
+      loadPlanningScript(def.script).then(function () {
+        if (group.getLayers().length) return;
+        group.addLayer(window.webmapPlanningOverlays.layer(def, map, {
+          loaded: function () { state.layers[def.id].planningLoaded = true; onLayersChanged(); }
+        }));
+        onLayersChanged();
+      });
+    });
+    return group;
+  }
+
+  // ---- end of the planning overlays ------------------------------------------------------------
+
   // ---- layer control labels (our catalogue's strings, escaped: Leaflet inserts HTML) ---------
 
   function layerLabel(def) {
@@ -537,6 +584,9 @@
         (def.style.dashArray ? "dashed " : "solid ") + escapeHtml(def.style.color) + '"></span>';
     } else if (def.kind === "services") {
       swatch = '<span class="wm-layer-swatch wm-layer-swatch-services"></span>';
+    } else if (def.script) { // planning overlay
+      swatch = '<span class="wm-layer-swatch" style="height:10px;width:14px;background:' +
+        escapeHtml(def.swatchColor) + ';opacity:0.7"></span>';
     } else {
       swatch = '<span class="wm-layer-swatch wm-layer-swatch-tiles"></span>';
     }
@@ -587,6 +637,8 @@
         layer = boundaryLayer(def);
       } else if (def.kind === "services") {
         layer = servicesLayer(def);
+      } else if (def.script) {
+        layer = planningLayer(def); // planning overlays (layers/planning.py)
       } else {
         return;
       }

@@ -1,0 +1,245 @@
+"""Thin views: ``/api/v1/nearest`` (JSON), the page ``/referral``, its results fragment and the
+printable referral sheet. Parsing is in ``params``, the search in ``nearest``, the sheet's map
+in ``sheet``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from urllib.parse import urlencode
+
+from flask import Response, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+import layers
+
+from .. import taxonomy
+from ..assets.routes import vendor_url
+from ..errors import WebmapError
+from ..extensions import db
+from ..viewer import current_viewer
+from . import bp, nearest, sheet
+from .messages import page_error
+from .params import parse_criteria, parse_origin, parse_page_origin
+
+SHEET_MATCHES = 3
+
+
+def _json(document: dict, status: int = 200) -> Response:
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, mimetype="application/json")
+
+
+@bp.get("/api/v1/nearest")
+def api_nearest():
+    args = request.args
+    criteria = parse_criteria(args)  # parameters are all checked before the origin is resolved
+    origin_args = parse_origin(args)
+    session = db.session
+    origin = nearest.resolve_origin(session, **origin_args.__dict__)
+    result = nearest.find_nearest(session, origin, criteria, current_viewer())
+    _end_read(session)
+    return _json(result.as_dict())
+
+
+def _end_read(session) -> None:
+    """End the read-only transaction with COMMIT: psycopg forgets its prepared statements on
+    every ROLLBACK (what closing the session would send), and the search relies on them (its
+    statements are prepared once per connection, then planned once). Nothing was written."""
+    session.commit()
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+
+def _search(limit: int | None = None) -> tuple[dict, int]:
+    """Run the search the query string describes, for the page or the sheet: (context, status)."""
+    args = request.args
+    context: dict = {"result": None, "error": None, "origin": None}
+    try:
+        criteria = parse_criteria(args, limit=limit)
+        context["criteria"] = criteria
+        origin_args = parse_page_origin(args)
+        if not origin_args.given:
+            return context, 200
+        session = db.session
+        origin = nearest.resolve_origin(session, **origin_args.__dict__)
+        context["origin"] = origin
+        context["result"] = nearest.find_nearest(session, origin, criteria, current_viewer())
+        _end_read(session)
+    except WebmapError as exc:
+        context["error"] = page_error(exc)
+        return context, exc.status
+    return context, 200
+
+
+def _query_string(result: nearest.NearestResult | None) -> str:
+    """The canonical query of a search: what the shareable URL and the sheet link carry."""
+    if result is None:
+        return ""
+    origin, criteria = result.origin, result.criteria
+    pairs: list[tuple[str, object]] = []
+    if origin.place_id is not None:
+        pairs.append(("place", origin.place_id))
+    elif origin.pcode:
+        pairs.append(("pcode", origin.pcode))
+    else:
+        pairs += [("lat", f"{origin.lat:.5f}"), ("lon", f"{origin.lon:.5f}")]
+    pairs += [("need", need) for need in criteria.needs]
+    pairs += [("category", code) for code in criteria.categories]
+    if criteria.age is not None:
+        pairs.append(("age", criteria.age))
+    if criteria.sex:
+        pairs.append(("sex", criteria.sex))
+    if criteria.max_km is not None:
+        pairs.append(("max_km", f"{criteria.max_km:g}"))
+    if criteria.limit != nearest.DEFAULT_LIMIT:
+        pairs.append(("limit", criteria.limit))
+    return urlencode(pairs)
+
+
+def _map_data(result: nearest.NearestResult | None) -> dict | None:
+    """What the page's map draws: the origin, and each result at its displayed point."""
+    if result is None:
+        return None
+    return {
+        "origin": {"lat": result.origin.lat, "lon": result.origin.lon, "name": result.origin.name},
+        "results": [
+            {
+                "rank": r["rank"],
+                "name": r["name"],
+                "lat": r["lat"],
+                "lon": r["lon"],
+                "color": layers.CATEGORY_STYLES[r["category"]].color,
+                "full": r["full"],
+                "masked": r["masked"],
+            }
+            for r in result.results
+        ],
+    }
+
+
+def _form_state(context: dict) -> dict:
+    """What the form shows: the request's values, with the resolved place's name."""
+    args = request.args
+    origin: nearest.Origin | None = context.get("origin")
+    place_text = args.get("place", "")
+    if origin is not None and origin.kind == "place":
+        place_text = origin.name or place_text  # the name found, accents and all
+    return {
+        "place": place_text,
+        "place_id": origin.place_id if origin is not None and origin.kind == "place" else None,
+        "coords": args.get("coords", ""),
+        "lat": args.get("lat", "") if not args.get("place") else "",
+        "lon": args.get("lon", "") if not args.get("place") else "",
+        "needs": args.getlist("need"),
+        "categories": args.getlist("category"),
+        "age": args.get("age", ""),
+        "sex": args.get("sex", ""),
+        "max_km": args.get("max_km", ""),
+        "limit": args.get("limit", ""),
+    }
+
+
+def _render_context(context: dict) -> dict:
+    result = context.get("result")
+    query = _query_string(result)
+    return {
+        **context,
+        "form": _form_state(context),
+        "query": query,
+        "share_url": url_for("referral.index", _external=True) + ("?" + query if query else ""),
+        "sheet_url": url_for("referral.sheet_page") + ("?" + query if query else ""),
+        "map_data": _map_data(result),
+        "needs": taxonomy.labels(taxonomy.NEEDS),
+        "categories": taxonomy.labels(taxonomy.CATEGORIES),
+        "sexes_labels": taxonomy.labels(taxonomy.SEXES),
+        "category_colors": {code: style.color for code, style in layers.CATEGORY_STYLES.items()},
+        "max_km_choices": (10, 25, 50, 100, 200),
+        "limit_choices": (3, 5, 10, 20),
+        "method": {"detour": nearest.DETOUR_FACTOR, "speed": nearest.AVERAGE_SPEED_KMH},
+    }
+
+
+def _line_style(layer_id: str) -> dict:
+    """A boundary layer's style from the one catalogue, as Leaflet path options."""
+    style = layers.layer(layer_id).style
+    return {
+        "color": style.color,
+        "weight": style.weight,
+        "opacity": style.opacity,
+        "fill": style.fill_opacity > 0,
+        "fillColor": style.fill_color or style.color,
+        "fillOpacity": style.fill_opacity,
+        "dashArray": style.dash_array,
+    }
+
+
+@bp.get("/referral")
+def index():
+    context, status = _search()
+    client = {
+        "lang": str(get_locale()),
+        "placesUrl": url_for("api.places"),
+        "resultsUrl": url_for("referral.results"),
+        "pageUrl": url_for("referral.index"),
+        "sheetUrl": url_for("referral.sheet_page"),
+        "regionsUrl": url_for("api.admin_areas", level="1", simplify="0.01"),
+        "countryUrl": url_for("api.admin_areas", level="0", simplify="0.01"),
+        "styles": {name: _line_style(name) for name in ("regions", "country")},
+        "attributions": [
+            {"text": str(a.text), "url": a.url} for a in layers.attributions(["country", "regions", "services"])
+        ],
+        "view": layers.INITIAL_VIEW,
+        "messages": {
+            "noPlace": _("No town or village found"),
+            "searching": _("Searching…"),
+            "locating": _("Locating…"),
+            "locationFailed": _("Your location could not be obtained: type a town or click on the map."),
+            "mapPoint": _("Point chosen on the map"),
+            "myLocation": _("My location"),
+            "origin": _("Origin"),
+            "loadError": _("The search failed: check the connection and try again."),
+            "copied": _("Link copied"),
+        },
+    }
+    html = render_template(
+        "referral/index.html",
+        title=_("Refer a child"),
+        client=client,
+        leaflet_js=vendor_url("leaflet", "leaflet.js"),
+        leaflet_css=vendor_url("leaflet", "leaflet.css"),
+        **_render_context(context),
+    )
+    return html, status
+
+
+@bp.get("/referral/results")
+def results():
+    """The results fragment alone, for the page's script (same template as the page)."""
+    context, status = _search()
+    return render_template("referral/_results.html", **_render_context(context)), status
+
+
+@bp.get("/referral/sheet")
+def sheet_page():
+    """A one-page printable referral sheet: origin, needs, the three best matches, a small map.
+
+    No personal data about the child: neither the age nor the sex used for the search is printed.
+    """
+    context, status = _search(limit=SHEET_MATCHES)
+    result = context.get("result")
+    svg = None
+    if result is not None and context.get("error") is None:
+        svg = sheet.small_map(db.session, result.origin, result.results)
+    return (
+        render_template(
+            "referral/sheet.html",
+            title=_("Referral sheet"),
+            printed_on=dt.date.today(),
+            map_svg=svg,
+            **_render_context(context),
+        ),
+        status,
+    )

@@ -1,0 +1,363 @@
+/*
+ * /referral: autocomplete of the origin from the gazetteer, map clicks, typed coordinates and
+ * the device's location as origins; searches without reloading the page; the map of results.
+ *
+ * The page works without this script (a GET form; the server renders the results). With it,
+ * a search fetches /referral/results (the same server template, already escaped by Jinja, so
+ * inserting it is safe) and pushes the canonical URL, which reproduces the search when shared.
+ * Place names from /api/v1/places reach the page through textContent only.
+ *
+ * window.referral is the state read by the browser tests:
+ *   ready        the map exists and the initial results are drawn
+ *   searches     completed searches made by the script
+ *   boundaries   number of boundary features drawn (-1 if loading failed)
+ *   markers      result markers on the map
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("rf-config").textContent);
+  var M = config.messages;
+  var state = { ready: false, searches: 0, boundaries: 0, markers: 0, map: null };
+  window.referral = state;
+
+  var form = document.getElementById("rf-form");
+  var placeInput = document.getElementById("rf-place");
+  var listBox = document.getElementById("rf-place-list");
+  var latInput = document.getElementById("rf-lat");
+  var lonInput = document.getElementById("rf-lon");
+  var coordsInput = document.getElementById("rf-coords");
+  var pointBox = document.getElementById("rf-point");
+  var pointText = document.getElementById("rf-point-text");
+  var resultsBox = document.getElementById("rf-results");
+  var locateButton = document.getElementById("rf-locate");
+  var mapHint = document.getElementById("rf-map-hint");
+
+  // ---- origin: a point (map click, device location) --------------------------------------
+
+  function setPoint(lat, lon, label) {
+    latInput.value = lat.toFixed(5);
+    lonInput.value = lon.toFixed(5);
+    placeInput.value = "";
+    placeInput.dataset.placeId = "";
+    placeInput.dataset.placeName = "";
+    coordsInput.value = "";
+    pointText.textContent = (label ? label + " — " : "") + latInput.value + ", " + lonInput.value;
+    pointBox.hidden = false;
+  }
+
+  function clearPoint() {
+    latInput.value = "";
+    lonInput.value = "";
+    pointBox.hidden = true;
+  }
+
+  // ---- autocomplete (ARIA combobox) --------------------------------------------------------
+
+  var suggestTimer = null;
+  var suggestAbort = null;
+  var options = [];
+  var active = -1;
+
+  function closeList() {
+    listBox.hidden = true;
+    listBox.textContent = "";
+    placeInput.setAttribute("aria-expanded", "false");
+    placeInput.removeAttribute("aria-activedescendant");
+    options = [];
+    active = -1;
+  }
+
+  function highlight(index) {
+    active = index;
+    Array.prototype.forEach.call(listBox.children, function (li, i) {
+      li.setAttribute("aria-selected", i === index ? "true" : "false");
+    });
+    if (index >= 0) placeInput.setAttribute("aria-activedescendant", "rf-opt-" + index);
+    else placeInput.removeAttribute("aria-activedescendant");
+  }
+
+  function choose(index) {
+    var place = options[index];
+    if (!place) return;
+    placeInput.value = place.name;
+    placeInput.dataset.placeId = String(place.id);
+    placeInput.dataset.placeName = place.name;
+    coordsInput.value = "";
+    clearPoint();
+    closeList();
+  }
+
+  function renderOptions(places) {
+    listBox.textContent = "";
+    options = places;
+    active = -1;
+    if (!places.length) {
+      var none = document.createElement("li");
+      none.className = "rf-option-none";
+      none.textContent = M.noPlace;
+      listBox.appendChild(none);
+    }
+    places.forEach(function (place, i) {
+      var li = document.createElement("li");
+      li.id = "rf-opt-" + i;
+      li.className = "rf-option";
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      li.dataset.placeId = String(place.id);
+      var name = document.createElement("span");
+      name.className = "rf-option-name";
+      name.textContent = place.name;
+      var where = document.createElement("span");
+      where.className = "rf-option-where";
+      where.textContent = [place.sous_prefecture, place.region].filter(function (v, j, all) {
+        return v && all.indexOf(v) === j && v !== place.name;
+      }).join(", ");
+      li.appendChild(name);
+      li.appendChild(where);
+      li.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      li.addEventListener("click", function () { choose(i); });
+      listBox.appendChild(li);
+    });
+    listBox.hidden = false;
+    placeInput.setAttribute("aria-expanded", "true");
+  }
+
+  function suggest() {
+    var q = placeInput.value.trim();
+    if (q.length < 2) { closeList(); return; }
+    if (suggestAbort) suggestAbort.abort();
+    suggestAbort = new AbortController();
+    fetch(config.placesUrl + "?limit=8&q=" + encodeURIComponent(q), { signal: suggestAbort.signal })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) {
+        if (placeInput.value.trim() === q && document.activeElement === placeInput) renderOptions(data.results || []);
+      })
+      .catch(function () { /* aborted or offline: the typed name is still searched on submit */ });
+  }
+
+  placeInput.addEventListener("input", function () {
+    placeInput.dataset.placeId = "";
+    placeInput.dataset.placeName = "";
+    if (placeInput.value.trim()) clearPoint();
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 180);
+  });
+  placeInput.addEventListener("keydown", function (event) {
+    if (listBox.hidden || !options.length) return;
+    if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % options.length); }
+    else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active <= 0 ? options.length - 1 : active - 1); }
+    else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(active); }
+    else if (event.key === "Escape") { closeList(); }
+  });
+  placeInput.addEventListener("blur", function () { setTimeout(closeList, 150); });
+  coordsInput.addEventListener("input", function () { if (coordsInput.value.trim()) clearPoint(); });
+
+  // ---- search ------------------------------------------------------------------------------
+
+  function field(name) {
+    var input = form.elements[name];
+    return input && input.value ? input.value.trim() : "";
+  }
+
+  function buildQuery() {
+    var params = new URLSearchParams();
+    var text = placeInput.value.trim();
+    if (text) {
+      var chosen = placeInput.dataset.placeId && placeInput.dataset.placeName === text;
+      params.set("place", chosen ? placeInput.dataset.placeId : text);
+    } else if (coordsInput.value.trim()) {
+      params.set("coords", coordsInput.value.trim());
+    } else if (latInput.value && lonInput.value) {
+      params.set("lat", latInput.value);
+      params.set("lon", lonInput.value);
+    }
+    form.querySelectorAll('input[name="need"]:checked').forEach(function (box) { params.append("need", box.value); });
+    ["category", "age", "sex", "max_km"].forEach(function (name) {
+      var value = field(name);
+      if (value) params.set(name, value);
+    });
+    if (field("limit") && field("limit") !== "5") params.set("limit", field("limit"));
+    return params.toString();
+  }
+
+  function search(query, push) {
+    resultsBox.setAttribute("aria-busy", "true");
+    resultsBox.classList.add("rf-loading");
+    return fetch(config.resultsUrl + (query ? "?" + query : ""), { headers: { Accept: "text/html" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        resultsBox.innerHTML = html;  // our own server-rendered, escaped template
+        var inner = document.getElementById("rf-results-inner");
+        var canonical = inner && inner.dataset.query ? inner.dataset.query : query;
+        if (push) history.pushState({ query: canonical }, "", config.pageUrl + (canonical ? "?" + canonical : ""));
+        afterResults();
+        state.searches += 1;
+        var heading = resultsBox.querySelector(".rf-heading, .rf-alert");
+        if (heading) heading.scrollIntoView({ block: "start" });
+      })
+      .catch(function () {
+        resultsBox.textContent = "";
+        var p = document.createElement("p");
+        p.className = "rf-alert";
+        p.setAttribute("role", "alert");
+        p.textContent = M.loadError;
+        resultsBox.appendChild(p);
+      })
+      .then(function () {
+        resultsBox.removeAttribute("aria-busy");
+        resultsBox.classList.remove("rf-loading");
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    closeList();
+    search(buildQuery(), true);
+  });
+
+  window.addEventListener("popstate", function () { window.location.reload(); });
+
+  // Links inside the results that run another search (suggested places, widening).
+  resultsBox.addEventListener("click", function (event) {
+    var link = event.target.closest("a");
+    if (!link || !resultsBox.contains(link)) return;
+    if (link.dataset.role === "share") return;
+    var url = new URL(link.href, window.location.href);
+    if (url.pathname !== config.pageUrl || link.dataset.role === "share-link") return;
+    event.preventDefault();
+    var placeId = link.dataset.placeId;
+    if (placeId) {
+      placeInput.value = link.textContent.trim();
+      placeInput.dataset.placeId = placeId;
+      placeInput.dataset.placeName = placeInput.value;
+    }
+    var maxKm = url.searchParams.get("max_km");
+    if (maxKm && form.elements.max_km) {
+      var select = form.elements.max_km;
+      if (!Array.prototype.some.call(select.options, function (o) { return o.value === maxKm; })) {
+        var option = document.createElement("option");
+        option.value = maxKm;
+        option.textContent = maxKm + " km";
+        select.appendChild(option);
+      }
+      select.value = maxKm;
+    }
+    search(url.searchParams.toString(), true);
+  });
+
+  function afterResults() {
+    var share = resultsBox.querySelector('[data-role="share"]');
+    if (share && navigator.clipboard && window.isSecureContext) {
+      share.hidden = false;
+      share.addEventListener("click", function () {
+        navigator.clipboard.writeText(share.dataset.url).then(function () { share.textContent = M.copied; });
+      });
+    }
+    drawResults();
+  }
+
+  // ---- device location --------------------------------------------------------------------
+
+  if ("geolocation" in navigator) {
+    locateButton.hidden = false;
+    locateButton.addEventListener("click", function () {
+      var label = locateButton.textContent;
+      locateButton.textContent = M.locating;
+      locateButton.disabled = true;
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          locateButton.textContent = label;
+          locateButton.disabled = false;
+          setPoint(position.coords.latitude, position.coords.longitude, M.myLocation);
+          search(buildQuery(), true);
+        },
+        function () {
+          locateButton.textContent = label;
+          locateButton.disabled = false;
+          window.alert(M.locationFailed);
+        },
+        { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 }
+      );
+    });
+  }
+
+  // ---- map ---------------------------------------------------------------------------------
+
+  var map = null;
+  var resultLayer = null;
+
+  function numberedIcon(rank, color) {
+    var html = '<span style="background:' + color + '">' + Number(rank) + "</span>";
+    return L.divIcon({ className: "rf-marker", html: html, iconSize: [26, 26], iconAnchor: [13, 13] });
+  }
+
+  function drawResults() {
+    if (!map) return;
+    resultLayer.clearLayers();
+    state.markers = 0;
+    var island = document.getElementById("rf-map-data");
+    if (!island) return;
+    var data = JSON.parse(island.textContent);
+    var origin = [data.origin.lat, data.origin.lon];
+    var bounds = L.latLngBounds([origin]);
+    data.results.slice().reverse().forEach(function (r) {
+      var to = [r.lat, r.lon];
+      L.polyline([origin, to], { color: "#17324d", weight: 2, opacity: 0.8, dashArray: "6 5" }).addTo(resultLayer);
+      var marker = L.marker(to, {
+        icon: numberedIcon(r.rank, r.color), title: r.rank + ". " + r.name, riseOnHover: true, zIndexOffset: 100 * (50 - r.rank)
+      });
+      marker.addTo(resultLayer);
+      state.markers += 1;
+      bounds.extend(to);
+    });
+    L.marker(origin, {
+      icon: L.divIcon({ className: "rf-origin-marker", iconSize: [34, 34], iconAnchor: [17, 17] }),
+      title: M.origin + (data.origin.name ? " : " + data.origin.name : ""),
+      zIndexOffset: -1000
+    }).addTo(resultLayer);
+    if (data.results.length) map.fitBounds(bounds.pad(0.15), { maxZoom: 11 });
+    else map.setView(origin, 8);
+  }
+
+  function addBoundaries(url, style) {
+    return fetch(url)
+      .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
+      .then(function (collection) {
+        L.geoJSON(collection, { style: function () { return style; }, interactive: false, pane: "rf-boundaries" }).addTo(map);
+        state.boundaries += collection.features.length;
+      })
+      .catch(function () { state.boundaries = -1; });
+  }
+
+  function initMap() {
+    var view = config.view;
+    map = L.map("rf-map", { minZoom: view.min_zoom, maxZoom: view.max_zoom, zoomSnap: 0.5 });
+    state.map = map;
+    map.fitBounds(view.bounds);
+    map.attributionControl.setPrefix("Leaflet");
+    config.attributions.forEach(function (a) {
+      var text = document.createElement("span");
+      text.textContent = a.text;
+      map.attributionControl.addAttribution(text.innerHTML);
+    });
+    resultLayer = L.layerGroup().addTo(map);
+    // Regions are the offline basemap, the national border drawn over them, both below results.
+    map.createPane("rf-boundaries").style.zIndex = 350;
+    addBoundaries(config.regionsUrl, config.styles.regions).then(function () {
+      return addBoundaries(config.countryUrl, config.styles.country);
+    });
+    map.on("click", function (event) {
+      setPoint(event.latlng.lat, event.latlng.lng, M.mapPoint);
+      search(buildQuery(), true);
+    });
+    mapHint.hidden = false;
+  }
+
+  if (window.L && document.getElementById("rf-map")) initMap();
+  afterResults();
+  // A shared link opens on its results (or on what went wrong), not on the empty form.
+  var initial = resultsBox.querySelector(".rf-heading, .rf-alert, .rf-empty");
+  if (initial && window.location.search) initial.scrollIntoView({ block: "start" });
+  state.ready = true;
+})();
