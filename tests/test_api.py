@@ -290,3 +290,13 @@ def test_services_flag_stale_records(client, make):
         for sid in (old.id, fresh.id, never.id)
     }
     assert stale == {old.id: True, fresh.id: False, never.id: True}
+
+
+def test_services_leave_out_inactive_unless_asked(client, make):
+    closed = make.service(name="Centre fermé test", status="inactive")
+    planned = make.service(name="Centre prévu test", status="planned")
+    default_ids = {f["id"] for f in client.get("/api/v1/services").get_json()["features"]}
+    assert str(planned.id) in default_ids and str(closed.id) not in default_ids
+    inactive = client.get("/api/v1/services?status=inactive").get_json()["features"]
+    assert [f["id"] for f in inactive] == [str(closed.id)]
+    _error(client.get("/api/v1/services?status=closed"), 400, "status")

@@ -6,7 +6,7 @@ of the app is missing here, so the document cannot drift silently from the code.
 
 from __future__ import annotations
 
-from ..taxonomy import CATEGORIES, NEEDS, SEXES
+from ..taxonomy import CATEGORIES, NEEDS, SERVICE_STATUSES, SEXES
 
 ERROR = {"$ref": "#/components/responses/Error"}
 
@@ -50,6 +50,8 @@ def openapi_document(version: str) -> dict:
                 _param("bbox", "minlon,minlat,maxlon,maxlat (WGS 84).", {"type": "string"}),
                 CATEGORY,
                 _param("q", "Text in the name, town or organization; accents and case ignored.", {"type": "string"}),
+                _param("status", "Status code(s); default active and planned (inactive left out).",
+                       {"type": "array", "items": _codes(SERVICE_STATUSES)}),
                 LIMIT,
             ],
             "GeoJSON FeatureCollection",

@@ -6,10 +6,11 @@ from flask import Response, current_app, jsonify, request
 from sqlalchemy import text
 
 from ..directory import query as directory
+from ..directory.service import LIVE_STATUSES
 from ..errors import BadParameter
 from ..extensions import db
 from ..reference import query as reference
-from ..taxonomy import CATEGORIES
+from ..taxonomy import CATEGORIES, SERVICE_STATUSES
 from ..viewer import current_viewer
 from . import bp
 from .params import parse_bbox, parse_choices, parse_float, parse_int, parse_text, parse_uuid
@@ -37,6 +38,8 @@ def services():
         bbox=parse_bbox(args.get("bbox")),
         categories=tuple(parse_choices(args.getlist("category"), "category", CATEGORIES)),
         q=parse_text(args, "q"),
+        # Inactive services are left out unless asked for (status=inactive, or every status).
+        statuses=tuple(parse_choices(args.getlist("status"), "status", SERVICE_STATUSES)) or LIVE_STATUSES,
         limit=parse_int(
             args, "limit", directory.DEFAULT_LIMIT, 1, current_app.config["WEBMAP_API_MAX_LIMIT"]
         ),
