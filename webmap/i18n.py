@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
 from flask.wrappers import Response
+from flask_babel import get_locale
 
 from .extensions import babel
 
@@ -28,6 +29,12 @@ def _remember_language(response: Response) -> Response:
     return response
 
 
+def _current_language() -> dict:
+    """``current_lang`` for ``base.html`` (the <html lang> and the FR/EN switch)."""
+    return {"current_lang": str(get_locale())}
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_remember_language)
+    app.context_processor(_current_language)

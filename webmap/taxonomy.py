@@ -70,3 +70,15 @@ ADMIN_LEVELS: dict[str, object] = {
 def labels(vocabulary: dict[str, object]) -> dict[str, str]:
     """The vocabulary's labels rendered in the current locale (for templates and JSON)."""
     return {code: str(label) for code, label in vocabulary.items()}
+
+
+def vocabulary_labels() -> dict[str, dict[str, str]]:
+    """Every vocabulary shown in pages and popups, rendered in the current locale."""
+    return {
+        "categories": labels(CATEGORIES),
+        "needs": labels(NEEDS),
+        "sexes": labels(SEXES),
+        "statuses": labels(SERVICE_STATUSES),
+        "verification": labels(VERIFICATION_STATUSES),
+        "precisions": labels(LOCATION_PRECISIONS),
+    }

@@ -77,7 +77,12 @@ def browser():
 @pytest.fixture()
 def page(browser):
     """A fresh 1280×800 page; ``page.requests`` lists every URL it requested."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    yield from recording_page(browser, viewport={"width": 1280, "height": 800})
+
+
+def recording_page(browser, **context_options):
+    """Yield a page in a new French browser context, recording in ``page.requests`` every URL."""
+    context = browser.new_context(locale="fr-FR", **context_options)
     page = context.new_page()
     page.requests = []
     page.on("request", lambda request: page.requests.append(request.url))

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import screenshot
+from .conftest import recording_page, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -17,14 +17,7 @@ PHONE = {"width": 375, "height": 740}
 @pytest.fixture()
 def phone(browser):
     """A fresh phone-sized page (touch, 375 × 740 CSS px); ``phone.requests`` lists every URL."""
-    context = browser.new_context(viewport=PHONE, locale="fr-FR", has_touch=True, is_mobile=True)
-    page = context.new_page()
-    page.requests = []
-    page.on("request", lambda request: page.requests.append(request.url))
-    try:
-        yield page
-    finally:
-        context.close()
+    yield from recording_page(browser, viewport=PHONE, has_touch=True, is_mobile=True)
 
 
 def _ready(page) -> None:

@@ -112,8 +112,6 @@ def validate(session: Session, data: ServiceInput) -> dict:
         errors["source"] = _("Say where this information comes from.")
     if data.organization_id is None and not (data.organization_name or "").strip():
         errors["organization"] = _("Choose or name an organization.")
-    if data.confidential and not data.lon and not data.town:
-        errors["town"] = _("A confidential location needs its town.")
     if data.lon is None or data.lat is None:
         errors["position"] = _("A position is required (map, gazetteer town or coordinates).")
     else:
@@ -121,6 +119,17 @@ def validate(session: Session, data: ServiceInput) -> dict:
     if errors:
         raise ValidationFailed(errors)
     return clean
+
+
+def first_location(session: Session, service: Service) -> Location:
+    """The service's first location (the one forms and imports edit)."""
+    return session.scalars(
+        select(Location)
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+        .where(ServiceAtLocation.service_id == service.id)
+        .order_by(Location.id)
+        .limit(1)
+    ).one()
 
 
 def save_service(session: Session, data: ServiceInput, service: Service | None = None) -> Service:
@@ -162,13 +171,7 @@ def save_service(session: Session, data: ServiceInput, service: Service | None =
         for name, value in values.items():
             if getattr(service, name) != value:
                 setattr(service, name, value)
-        location = session.scalars(
-            select(Location)
-            .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
-            .where(ServiceAtLocation.service_id == service.id)
-            .order_by(Location.id)
-            .limit(1)
-        ).one()
+        location = first_location(session, service)
     location_values = {
         "organization": organization,
         "name": clean["name"],

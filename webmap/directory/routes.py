@@ -64,14 +64,7 @@ def history_resource(resource_type: str) -> str:
 def _helpers() -> dict:
     return {
         "roles": roles,
-        "vocab": {
-            "categories": taxonomy.labels(taxonomy.CATEGORIES),
-            "needs": taxonomy.labels(taxonomy.NEEDS),
-            "sexes": taxonomy.labels(taxonomy.SEXES),
-            "statuses": taxonomy.labels(taxonomy.SERVICE_STATUSES),
-            "verification": taxonomy.labels(taxonomy.VERIFICATION_STATUSES),
-            "precisions": taxonomy.labels(taxonomy.LOCATION_PRECISIONS),
-        },
+        "vocab": taxonomy.vocabulary_labels(),
         "category_styles": layers.CATEGORY_STYLES,
         "stale_after_days": STALE_AFTER_DAYS,
         "vendor_url": vendor_url,

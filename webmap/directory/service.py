@@ -31,7 +31,7 @@ from ..models import (
     ServiceAtLocation,
 )
 from .query import STALE_AFTER_DAYS, stale_cutoff
-from .records import ServiceInput, confirm_service, save_service, set_service_status, validate
+from .records import ServiceInput, confirm_service, first_location, save_service, set_service_status, validate
 
 PAGE_SIZE = 25
 LIVE_STATUSES = ("active", "planned")
@@ -77,16 +77,6 @@ def get_service_record(session: Session, service_id: uuid.UUID) -> Service:
     if service is None:
         raise NotFound(_("This structure does not exist."), {"id": str(service_id)})
     return service
-
-
-def first_location(session: Session, service: Service) -> Location:
-    return session.scalars(
-        select(Location)
-        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
-        .where(ServiceAtLocation.service_id == service.id)
-        .order_by(Location.id)
-        .limit(1)
-    ).one()
 
 
 def service_input_from(session: Session, service: Service) -> ServiceInput:

@@ -21,22 +21,9 @@ def _client_config() -> dict:
     config.update(
         lang=str(get_locale()),
         messages=messages.rendered(),
-        labels={
-            "categories": taxonomy.labels(taxonomy.CATEGORIES),
-            "needs": taxonomy.labels(taxonomy.NEEDS),
-            "sexes": taxonomy.labels(taxonomy.SEXES),
-            "statuses": taxonomy.labels(taxonomy.SERVICE_STATUSES),
-            "verification": taxonomy.labels(taxonomy.VERIFICATION_STATUSES),
-            "precisions": taxonomy.labels(taxonomy.LOCATION_PRECISIONS),
-        },
+        labels=taxonomy.vocabulary_labels(),
     )
     return config
-
-
-@bp.app_context_processor
-def _language() -> dict:
-    """``current_lang`` for ``base.html`` (the <html lang> and the FR/EN switch)."""
-    return {"current_lang": str(get_locale())}
 
 
 @bp.get("/")
