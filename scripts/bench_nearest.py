@@ -292,7 +292,7 @@ def run_concurrent(worker, queries: list[str], concurrency: int) -> dict:
     }
 
 
-def sql_statements(queries: list[str], many_confidential: bool):
+def sql_statements(queries: list[str]):
     """Each query string → (SQL text, parameters) exactly as the endpoint's first round runs it."""
     from sqlalchemy.dialects import postgresql
     from werkzeug.datastructures import MultiDict
@@ -311,24 +311,19 @@ def sql_statements(queries: list[str], many_confidential: bool):
         params = nearest.first_round_parameters(criteria, origin.lat, origin.lon)
         shape = nearest.shape_of(criteria)
         if shape not in cache:
-            compiled = nearest.statement(
-                PUBLIC, shape, nearest.candidate_count(criteria.limit), many_confidential
-            ).compile(dialect=dialect)
-            cache[shape] = compiled
+            statement = nearest.statement(PUBLIC, shape, nearest.candidate_count(criteria.limit))
+            cache[shape] = statement.compile(dialect=dialect)
         compiled = cache[shape]
-        values = {**compiled.params, **params}
-        positional = compiled.string  # pyformat: %(name)s
-        out.append((positional, values))
+        out.append((compiled.string, {**compiled.params, **params}))  # pyformat: %(name)s
     return out
 
 
 def sql_worker_factory(url: str, statements: dict, warm: list[str] = ()):
+    from webmap.extensions import LOOKUP_OPTIONS
+
     def worker(chunk: list[str], latencies: list[float], barrier) -> None:
-        with psycopg.connect(libpq(url), autocommit=True) as conn:
-            # As the endpoint does for its transaction (SET LOCAL), see nearest._rank.
-            conn.execute("SET jit = off")
-            conn.execute("SET max_parallel_workers_per_gather = 0")
-            conn.execute("SET plan_cache_mode = force_generic_plan")
+        # Connections set as the app's lookup pool sets them (webmap.extensions.LOOKUP_OPTIONS).
+        with psycopg.connect(libpq(url), autocommit=True, options=LOOKUP_OPTIONS) as conn:
             for query in warm:  # this connection prepares each statement (not measured)
                 sql, params = statements[query]
                 conn.execute(sql, params).fetchall()
@@ -410,17 +405,12 @@ def payload_size(port: int, query: str) -> int:
 def measure(url: str, size: int, args) -> list[dict]:
     points = origins(url, 500)
     rows = []
-    with psycopg.connect(libpq(url)) as conn:
-        from webmap.referral.nearest import MANY_CONFIDENTIAL
-
-        confidential = conn.execute("SELECT count(*) FROM location WHERE confidential").fetchone()[0]
-    many = confidential > MANY_CONFIDENTIAL
     warm = workload(points, 400)
-    statements = dict(zip(warm, sql_statements(warm, many), strict=True))
+    statements = dict(zip(warm, sql_statements(warm), strict=True))
     for concurrency in (1, 16):
         n = args.requests if concurrency == 1 else args.requests * 2
         queries = workload(points, n)
-        statements.update(zip(queries, sql_statements(queries, many), strict=True))
+        statements.update(zip(queries, sql_statements(queries), strict=True))
         result = run_concurrent(sql_worker_factory(url, statements, warm[:120]), queries, concurrency)
         rows.append({"size": size, "kind": "SQL", "c": concurrency, **result})
         log(f"  SQL  c={concurrency:<2} p50 {result['p50']:.2f} ms  p95 {result['p95']:.2f} ms  {result['rps']:.0f}/s")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from webmap import create_app
 from webmap.config import DEFAULT_DATABASE_URL, normalise_database_url
+from webmap.extensions import Database
 
 from .factories import Factories
 
@@ -45,15 +46,19 @@ def db_session(app, engine):
     """A session whose work, and every request's, is rolled back when the test ends."""
     connection = engine.connect()
     transaction = connection.begin()
-    sessionmaker = app.extensions["webmap.db"]
-    original_bind = sessionmaker.kw["bind"]
-    sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
-    session: Session = sessionmaker()
+    # Both factories (``db.session`` and the read-only ``db.lookup_session``) work in the test's
+    # transaction, so searches see the records a test makes.
+    factories = [app.extensions[key] for key in (Database.key, Database.lookup_key)]
+    original_binds = [factory.kw["bind"] for factory in factories]
+    for factory in factories:
+        factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    session: Session = factories[0]()
     try:
         yield session
     finally:
         session.close()
-        sessionmaker.configure(bind=original_bind, join_transaction_mode="conservative_savepoint")
+        for factory, bind in zip(factories, original_binds, strict=True):
+            factory.configure(bind=bind, join_transaction_mode="conservative_savepoint")
         transaction.rollback()
         connection.close()
 

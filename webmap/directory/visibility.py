@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_
 from sqlalchemy.orm import aliased
 
-from ..models import Location, Place
+from ..models import Location, Place, ServicePoint
 
 TOWN_FALLBACK_GRID_DEGREES = 0.1
 
@@ -46,6 +46,17 @@ def displayed_geom(viewer: Viewer) -> ColumnElement:
         func.ST_SnapToGrid(Location.geom, TOWN_FALLBACK_GRID_DEGREES),
     )
     return case((Location.confidential.is_(True), town_point), else_=Location.geom)
+
+
+def search_point(viewer: Viewer) -> tuple[ColumnElement, ColumnElement[bool]]:
+    """SQL over ``service_point`` (the nearest search's index): (point shown, masked?).
+
+    ``service_point.public_geom`` holds ``displayed_geom(PUBLIC)`` of its location, computed by
+    the database's triggers (migration 0007); tests/test_service_point.py checks they agree.
+    """
+    if viewer.can_see_confidential:
+        return ServicePoint.geom, false()
+    return ServicePoint.public_geom, ServicePoint.confidential.is_(True)
 
 
 def within_envelope(viewer: Viewer, envelope: ColumnElement) -> ColumnElement[bool]:

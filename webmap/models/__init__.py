@@ -2,7 +2,7 @@
 
 from .accounts import AppUser, LoginAttempt, user_organization
 from .base import Base
-from .directory import Location, Organization, Phone, Service, ServiceAtLocation
+from .directory import Location, Organization, Phone, Service, ServiceAtLocation, ServicePoint
 from .geo import AdminArea, Place, ReferenceDataset
 from .history import AuditEntry, ChangeProposal
 from .planning import Campaign, CampaignArea, CampaignPart, CampaignUnit, RiskZone  # noqa: F401
@@ -22,5 +22,6 @@ __all__ = [
     "ReferenceDataset",
     "Service",
     "ServiceAtLocation",
+    "ServicePoint",
     "user_organization",
 ]

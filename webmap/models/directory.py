@@ -150,6 +150,44 @@ class ServiceAtLocation(Base):
     location: Mapped[Location] = relationship()
 
 
+class ServicePoint(Base):
+    """The nearest search's index: one row per service at a location, kept by the database.
+
+    Not written by the application: triggers (migration 0007) copy into it what the search
+    filters and ranks on, whenever a ``service_at_location`` row is inserted or a service,
+    location or gazetteer place changes; deleting a link (or its service or location) deletes
+    the row. One table walked nearest first by one GiST index, with every eligibility column on
+    the row, replaces joins per candidate (see webmap/referral/nearest.py).
+
+    ``public_geom`` is the point the public is shown (``directory.visibility.displayed_geom``):
+    the exact point, or for a confidential location its town's point, or a 0.1° grid point
+    without a town. Only active services are in the spatial indexes.
+    """
+
+    __tablename__ = "service_point"
+    __table_args__ = (
+        Index("ix_service_point_geom_active", "geom", postgresql_using="gist",
+              postgresql_where=text("status = 'active'")),
+        Index("ix_service_point_public_geom_active", "public_geom", postgresql_using="gist",
+              postgresql_where=text("status = 'active'")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(  # the service_at_location row's id
+        ForeignKey("service_at_location.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str] = mapped_column(String(32))
+    needs: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    minimum_age: Mapped[int | None] = mapped_column(Integer)
+    maximum_age: Mapped[int | None] = mapped_column(Integer)
+    sexes: Mapped[str | None] = mapped_column(String(8))
+    confidential: Mapped[bool] = mapped_column(Boolean)
+    geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    public_geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+
+
 class Phone(Base):
     __tablename__ = "phone"
 

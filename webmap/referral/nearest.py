@@ -10,14 +10,16 @@ The origin is resolved in ``origin.py``, distances are put into words and travel
    asked; age within [minimum_age, maximum_age]; sex served. A bound or a sex that is not
    recorded (NULL) does not exclude a service: it is reported in ``unknown`` so the officer
    checks it by phone.
-3. **Candidates** from the GiST indexes, nearest first (KNN ``<->`` with ``LIMIT``), then the
-   exact distance on the WGS 84 ellipsoid (``geography``). The planar degree distance of KNN
-   is not the ellipsoidal one, so the candidate set is proven complete with a conservative
-   bound (``_km_per_degree_floor``) and fetched again, larger, when the bound does not prove it.
+3. **Candidates** from the ``service_point`` table (one row per service at a location, with
+   every eligibility column, kept by database triggers): nearest first by its GiST index (KNN
+   ``<->`` with ``LIMIT``), then the exact distance on the WGS 84 ellipsoid (``geography``).
+   The planar degree distance of KNN is not the ellipsoidal one, so the candidate set is proven
+   complete with a conservative bound (``_km_per_degree_floor``) and fetched again, larger,
+   when the bound does not prove it.
 4. **Confidentiality**: for the public every distance, direction and rank is computed to the
-   *displayed* point (``visibility.displayed_geom``: a confidential place's town), never to the
-   exact one, so probing with many origins cannot recover an exact location. For that, public
-   candidates of confidential locations come from the towns' index, not from their exact points.
+   *displayed* point (``visibility.search_point``: ``service_point.public_geom``, a confidential
+   place's town), never to the exact one, so probing with many origins cannot recover an exact
+   location. Staff walk the index of exact points.
 5. **Ranking**: the ``limit`` nearest eligible services; among them, those known to be full
    (``capacity_available = 0``) are listed after the others and marked ``full``.
 6. **Estimates**: road distance = straight distance × ``DETOUR_FACTOR``; travel time at
@@ -32,7 +34,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import time
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -41,32 +42,19 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
-    and_,
     any_,
     bindparam,
-    case,
     cast,
     func,
     literal_column,
-    not_,
     or_,
     select,
-    true,
-    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.orm import Session
 
-from ..directory.visibility import (
-    PUBLIC,
-    TOWN_FALLBACK_GRID_DEGREES,
-    Viewer,
-    displayed_geom,
-    is_masked,
-    town_place,
-)
-from ..models import Location, Phone, Place, Service, ServiceAtLocation
+from ..directory.visibility import PUBLIC, Viewer, search_point
+from ..models import Location, Phone, Service, ServicePoint
 from .origin import (  # noqa: F401 (re-exported: the search's public names live here)
     COUNTRY_MARGIN_KM,
     Origin,
@@ -164,10 +152,11 @@ def _parameters(criteria: Criteria) -> dict:
     return params
 
 
-def _eligibility(shape: _Shape, service=Service) -> list:
-    """SQL conditions on ``service`` (the model or an alias of it)."""
-    Service = service  # noqa: N806 (reads as the model)
-    conditions = [Service.status == literal_column("'active'")]  # a constant the planner sees
+def _eligibility(shape: _Shape) -> list:
+    """SQL conditions on ``service_point`` (which holds the service's eligibility columns)."""
+    Service = ServicePoint  # noqa: N806 (the service's columns, copied)
+    # A constant, not a parameter: it matches the partial indexes' predicate (status = 'active').
+    conditions = [Service.status == literal_column("'active'")]
     if shape.categories:
         conditions.append(Service.category == any_(bindparam("categories", type_=ARRAY(String))))
     if shape.needs:
@@ -207,156 +196,32 @@ def _origin_geom():
     )
 
 
-_ZERO = literal_column("0", Integer)  # rendered as OFFSET 0, not as a parameter
-
-
-def _number(value: float):
-    """A float constant written into the SQL (constants as parameters lengthen the statement)."""
-    return literal_column(repr(float(value)), Float)
-
-
-# Short aliases in the candidate streams keep the statement under psycopg's 4 KB cache limit.
-_s = aliased(Service, name="s")
-_sl = aliased(ServiceAtLocation, name="sl")
-_lc = aliased(Location, name="l")
-
-def _eligible_service_ids(location_id, shape: _Shape):
-    """The eligible services at one location, as a LATERAL subquery.
-
-    ``OFFSET 0`` keeps it apart: the planner cannot flatten it into the outer query, so every
-    plan, custom or generic (psycopg prepares repeated statements), walks the locations nearest
-    first through the GiST index and looks their services up by index; it never starts from a
-    filtered scan of all services, whose selectivity a generic plan cannot know.
-    """
-    return (
-        select(_s.id.label("sid"))
-        .join(_sl, _sl.service_id == _s.id)
-        .where(_sl.location_id == location_id, *_eligibility(shape, _s))
-        .offset(_ZERO)
-        .lateral("svc")
-    )
-
-
-# The town walked by the public search (the displayed point of its confidential locations).
-_town = aliased(Place, name="t")
-
-
-def _candidates(viewer: Viewer, shape: _Shape, name: str, candidates: int):
-    """One stream of (location, service) candidates, nearest first by the planar distance of
-    an indexed point, with that distance (``deg``) and the stream's name (``branch``).
-
-    * ``exact``: every location by its exact point (staff), or the non-confidential ones
-      (public: for them the exact point is the displayed one);
-    * ``town``: public only, confidential locations through their town, nearest town first
-      (the town's point is the one displayed); used when confidential locations are many;
-    * ``town_all``: the same rows when confidential locations are few: all of them are read
-      (by the partial index) and sorted, cheaper than walking thousands of towns;
-    * ``grid``: public only, confidential locations without a town (shown on a coarse grid;
-      rare: all of them are read and sorted by their grid point).
-
-    Every stream is limited to ``candidates`` rows, so the planner expects few rows and reads
-    the chosen locations and services by primary key.
-    """
-    origin = _origin_geom()
-    branch = literal_column(f"'{name}'", String).label("branch")
-    if name == "town":
-        loc = (
-            select(_lc.id)
-            .where(_lc.place_id == _town.id, _lc.confidential)
-            .offset(_ZERO)
-            .lateral("loc")
-        )  # by the partial index ix_location_confidential_place_id
-        svc = _eligible_service_ids(loc.c.id, shape)
-        knn = _town.geom.op("<->", return_type=Float)(origin)
-        stmt = (
-            select(loc.c.id.label("lid"), svc.c.sid, knn.label("deg"), branch)
-            .select_from(_town)
-            .join(loc, true())
-            .join(svc, true())
-        )
-        key_geom = _town.geom
-    else:
-        svc = _eligible_service_ids(_lc.id, shape)
-        if name == "grid":  # the displayed point: the location snapped to the coarse grid
-            key_geom = func.ST_SnapToGrid(_lc.geom, literal_column(repr(TOWN_FALLBACK_GRID_DEGREES), Float))
-        else:
-            key_geom = _town.geom if name == "town_all" else _lc.geom
-        knn = key_geom.op("<->", return_type=Float)(origin)
-        stmt = select(_lc.id.label("lid"), svc.c.sid, knn.label("deg"), branch).select_from(_lc).join(svc, true())
-        if name == "town_all":
-            stmt = stmt.join(_town, _town.id == _lc.place_id).where(_lc.confidential)
-        elif name == "grid":  # rare; read by the partial index, sorted, limited like the others
-            stmt = stmt.where(_lc.confidential, _lc.place_id.is_(None))
-        elif not viewer.can_see_confidential:
-            stmt = stmt.where(not_(_lc.confidential))
-    if shape.radius and name != "grid":
-        stmt = stmt.where(func.ST_DWithin(key_geom, origin, bindparam("radius_deg", type_=Float)))
-    # A literal LIMIT: the plan (generic ones included) knows how few rows are wanted.
-    return stmt.order_by(knn).limit(literal_column(str(int(candidates)), Integer))
-
-
-# Largest ellipsoidal km per planar degree, in any direction at any latitude (a degree of
-# latitude near the poles, 111.69 km; of longitude at the equator, 111.32 km).
-_KM_PER_DEGREE_MAX = 111.7
-# Origins lie within ~11.2° of the equator (Côte d'Ivoire + 50 km). Within 13° of them, paths
-# stay below 30°, where a planar degree is at least 111.3195 × cos 30° km in any direction; so a
-# place at planar distance d is at least that × d away, and cannot be nearer than a point at
-# planar distance d0 if d > d0 × _RADIUS_FACTOR.
-_RADIUS_FACTOR = _KM_PER_DEGREE_MAX / (_KM_PER_DEGREE_LON_EQUATOR * math.cos(math.radians(30.0)))
-_RADIUS_MAX_DEG = 13.0 / _RADIUS_FACTOR
-
-
 @functools.lru_cache(maxsize=512)
-def statement(viewer: Viewer, shape: _Shape, candidates: int, many_confidential: bool = False):
+def statement(viewer: Viewer, shape: _Shape, candidates: int):
     """The search's SQL for this viewer, filter shape and candidate count (built once per process).
 
-    The candidate streams return (location, service) pairs only; the rows are then read once,
-    with what the viewer may see (``visibility.displayed_geom``, ``is_masked``): every distance,
-    direction and coordinate is computed to the displayed point.
-
-    Public searches add the confidential locations, reached through their towns. Those only
-    matter if nearer than the open ones found: when the open stream returned all its
-    ``candidates``, the others are looked for within the planar radius that could still beat
-    its last one (``_RADIUS_FACTOR`` times its degree distance), so a search never walks every
-    town for a need no confidential place offers.
+    The candidates are the ``candidates`` eligible rows of ``service_point`` nearest to the
+    origin by the planar distance (``deg``) of the point this viewer is shown: one walk of one
+    partial GiST index (active services only), every filter read on the row it walks. A literal
+    LIMIT tells the plan (the generic plan of the prepared statement too) how few rows are
+    wanted. Only those rows are then joined to their service and location, by primary key, and
+    measured on the ellipsoid.
     """
-    if viewer.can_see_confidential:
-        cand = _candidates(viewer, shape, "exact", candidates).subquery("cand")
-    else:
-        exact = _candidates(viewer, shape, "exact", candidates).cte("exact")
-        last = func.max(exact.c.deg)
-        radius = (
-            select(
-                case(
-                    (
-                        and_(func.count() >= literal_column(str(int(candidates))), last < _number(_RADIUS_MAX_DEG)),
-                        last * _number(_RADIUS_FACTOR),
-                    ),
-                    else_=literal_column("360.0", Float),
-                )
-            )
-            .select_from(exact)
-            .scalar_subquery()
-        )
-        town = _candidates(viewer, shape, "town" if many_confidential else "town_all", candidates)
-        town = town.where(func.ST_DWithin(_town.geom, _origin_geom(), radius))
-        grid = _candidates(viewer, shape, "grid", candidates)
-        cand = union_all(select(exact), town, grid).subquery("cand")
-    origin_geog = cast(_origin_geom(), GEOGRAPHY)
-    # The row's town, read by primary key (LATERAL ... OFFSET 0: the planner cannot turn it
-    # into a scan of every place), standing in for the ``town_place`` join that
-    # ``visibility.displayed_geom`` expects; and the displayed point, computed once per row.
-    town_row = (
-        select(town_place.geom)
-        .where(town_place.id == Location.place_id)
-        .correlate(Location)
-        .offset(_ZERO)
-        .lateral("town_row")
-    )
-    adapt = ClauseAdapter(town_row).traverse
-    shown_row = select(adapt(displayed_geom(viewer)).label("g")).correlate(Location, town_row).lateral("shown")
-    shown = shown_row.c.g
-    shown_geog = cast(shown, GEOGRAPHY)
+    point, masked = search_point(viewer)
+    origin = _origin_geom()
+    knn = point.op("<->", return_type=Float)(origin)
+    cand = select(
+        ServicePoint.service_id,
+        ServicePoint.location_id,
+        masked.label("masked"),
+        point.label("g"),
+        knn.label("deg"),
+    ).where(*_eligibility(shape))
+    if shape.radius:
+        cand = cand.where(func.ST_DWithin(point, origin, bindparam("radius_deg", type_=Float)))
+    cand = cand.order_by(knn).limit(literal_column(str(int(candidates)), Integer)).cte("cand")
+    origin_geog = cast(origin, GEOGRAPHY)
+    shown_geog = cast(cand.c.g, GEOGRAPHY)
     phones = (
         select(func.array_agg(Phone.number))
         .where(Phone.service_id == Service.id)
@@ -381,43 +246,17 @@ def statement(viewer: Viewer, shape: _Shape, candidates: int, many_confidential:
             Location.id.label("location_id"),
             Location.town,
             Location.public_contact,
-            adapt(is_masked(viewer)).label("masked"),
-            func.ST_Y(shown).label("lat"),
-            func.ST_X(shown).label("lon"),
+            cand.c.masked,
+            func.ST_Y(cand.c.g).label("lat"),
+            func.ST_X(cand.c.g).label("lon"),
             func.ST_Distance(shown_geog, origin_geog).label("metres"),
             func.ST_Azimuth(origin_geog, shown_geog).label("azimuth"),
             cand.c.deg,
-            cand.c.branch,
         )
         .select_from(cand)
-        .join(Location, Location.id == cand.c.lid)
-        .join(Service, Service.id == cand.c.sid)
-        .outerjoin(town_row, true())
-        .join(shown_row, true())
+        .join(Service, Service.id == cand.c.service_id)
+        .join(Location, Location.id == cand.c.location_id)
     )
-
-
-# Above this many confidential locations, the public search walks towns nearest first instead
-# of reading every confidential location. Only speed depends on it, never the result.
-MANY_CONFIDENTIAL = 1000
-_CONFIDENTIAL_COUNT_TTL = 300.0  # seconds
-_confidential_counts: dict[str, tuple[float, int]] = {}
-
-
-def many_confidential(session: Session) -> bool:
-    """Are there more than ``MANY_CONFIDENTIAL`` confidential locations? (cached 5 minutes)"""
-    key = str(session.get_bind().engine.url)
-    now = time.monotonic()
-    cached = _confidential_counts.get(key)
-    if cached is None or now - cached[0] > _CONFIDENTIAL_COUNT_TTL:
-        count = session.execute(
-            select(func.count()).select_from(
-                select(Location.id).where(Location.confidential).limit(MANY_CONFIDENTIAL + 1).subquery()
-            )
-        ).scalar_one()
-        cached = (now, count)
-        _confidential_counts[key] = cached
-    return cached[1] > MANY_CONFIDENTIAL
 
 
 def candidate_count(limit: int) -> int:
@@ -518,64 +357,42 @@ def first_round_parameters(criteria: Criteria, lat: float, lon: float) -> dict:
     return params
 
 
-# For this transaction only (SET LOCAL): no JIT compilation, no parallel workers, and the
-# generic plan of the prepared statement from the start (planning it again for each search
-# costs more than running it). See _rank.
-_LOOKUP_SETTINGS = select(
-    func.set_config("jit", "off", True),
-    func.set_config("max_parallel_workers_per_gather", "0", True),
-    func.set_config("plan_cache_mode", "force_generic_plan", True),
-)
-
-
 def _rank(session: Session, origin: Origin, criteria: Criteria, viewer: Viewer) -> list:
     """The ``limit`` nearest eligible rows by ellipsoidal distance to the displayed point.
 
-    Each branch returns its ``candidates`` nearest by planar degree distance ``deg``. A row a
-    branch did not return lies at least ``deg`` of its last row away, hence at least
+    The statement returns the ``candidates`` nearest rows by planar degree distance ``deg``. A
+    row it did not return lies at least ``deg`` of its last row away, hence at least
     ``floor × deg`` km: when that is not beyond the k-th distance found (or ``max_km``), the
-    statement runs again with four times more candidates.
+    statement runs again with four times more candidates. (A service at several locations
+    counts once, at its nearest.)
+
+    ``session`` should be ``Database.lookup_session`` in the app: connections set for short
+    indexed lookups (generic plans, no JIT, no parallel workers), without a transaction.
     """
     limit = criteria.limit
     shape = _Shape.of(criteria)
     params = first_round_parameters(criteria, origin.lat, origin.lon)
     candidates = candidate_count(limit)
-    many = False if viewer.can_see_confidential else many_confidential(session)
-    # The statement is a few index lookups (about a millisecond). On large tables, estimates for
-    # the rare branches (confidential places without a town) are pessimistic: PostgreSQL would
-    # JIT-compile the statement (~1 s) or start parallel workers for them. Neither, and no
-    # re-planning, for this transaction (SET LOCAL: reset at its end). Its plans are written to
-    # be right whatever the parameters (literal LIMITs, OFFSET 0 fences, LATERAL lookups).
     connection = session.connection()  # Core rows: no ORM machinery on the hot path
-    connection.execute(_LOOKUP_SETTINGS)
     for _round in range(ROUNDS):
-        rows = connection.execute(statement(viewer, shape, candidates, many), params).all()
-        seen: dict[tuple, object] = {}
-        for row in rows:  # a service may be reached through several branches or locations
-            key = row.id
-            if key not in seen or row.metres < seen[key].metres:
-                seen[key] = row
+        rows = connection.execute(statement(viewer, shape, candidates), params).all()
+        seen: dict[object, object] = {}
+        for row in rows:  # a service may be reached through several locations
+            if row.id not in seen or row.metres < seen[row.id].metres:
+                seen[row.id] = row
         ranked = sorted(seen.values(), key=lambda r: (r.metres, r.name, str(r.id)))
         if criteria.max_km is not None:
             ranked = [r for r in ranked if r.metres <= criteria.max_km * 1000]
+        if len(rows) < candidates:
+            break  # every eligible row was returned
         needed_km = (
             ranked[limit - 1].metres / 1000
             if len(ranked) >= limit
             else (criteria.max_km if criteria.max_km is not None else math.inf)
         )
-        complete = True
-        by_branch: dict[str, list] = {}
-        for row in rows:
-            by_branch.setdefault(row.branch, []).append(row)
-        for branch_rows in by_branch.values():
-            if len(branch_rows) < candidates:
-                continue  # this branch returned everything it had
-            last_deg = max(r.deg for r in branch_rows)
-            floor_km = _km_per_degree_floor(origin.lat, last_deg) * last_deg
-            if floor_km < needed_km:
-                complete = False
-        if complete:
-            break
+        last_deg = max(r.deg for r in rows)
+        if _km_per_degree_floor(origin.lat, last_deg) * last_deg >= needed_km:
+            break  # no row beyond the last one read can be nearer than the k-th found
         candidates *= 4
     return ranked[:limit]
 

@@ -36,17 +36,16 @@ def api_nearest():
     args = request.args
     criteria = parse_criteria(args)  # parameters are all checked before the origin is resolved
     origin_args = parse_origin(args)
-    session = db.session
-    origin = nearest.resolve_origin(session, **origin_args.__dict__)
-    result = nearest.find_nearest(session, origin, criteria, current_viewer())
-    _end_read(session)
+    origin = nearest.resolve_origin(db.session, **origin_args.__dict__)
+    _end_read(db.session)
+    result = nearest.find_nearest(db.lookup_session, origin, criteria, current_viewer())
     return _json(result.as_dict())
 
 
 def _end_read(session) -> None:
-    """End the read-only transaction with COMMIT: psycopg forgets its prepared statements on
-    every ROLLBACK (what closing the session would send), and the search relies on them (its
-    statements are prepared once per connection, then planned once). Nothing was written."""
+    """End the read-only transaction with COMMIT (a no-op when nothing was read): psycopg
+    forgets its prepared statements on every ROLLBACK, which closing the session would send.
+    The search itself runs on ``db.lookup_session`` (autocommit, no transaction to end)."""
     session.commit()
 
 
@@ -63,11 +62,10 @@ def _search(limit: int | None = None) -> tuple[dict, int]:
         origin_args = parse_page_origin(args)
         if not origin_args.given:
             return context, 200
-        session = db.session
-        origin = nearest.resolve_origin(session, **origin_args.__dict__)
+        origin = nearest.resolve_origin(db.session, **origin_args.__dict__)
+        _end_read(db.session)
         context["origin"] = origin
-        context["result"] = nearest.find_nearest(session, origin, criteria, current_viewer())
-        _end_read(session)
+        context["result"] = nearest.find_nearest(db.lookup_session, origin, criteria, current_viewer())
     except WebmapError as exc:
         context["error"] = page_error(exc)
         return context, exc.status

@@ -3,6 +3,7 @@ lazy strings only; English outside a request)."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 from babel import Locale
@@ -45,7 +46,13 @@ _KM_PATTERN = parse_pattern("#,##0.#")
 def format_km(km: float, locale: Locale | None = None) -> str:
     """Whole kilometres from 10 km, one decimal below, in the language's number format."""
     value = round(km) if km >= 10 else round(km, 1)
-    return _KM_PATTERN.apply(value, locale or _locale())
+    return _formatted_km(value, locale or _locale())
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted_km(value: float, locale: Locale) -> str:
+    """Babel's formatting costs ~0.1 ms a call; the rounded values of a country are few."""
+    return _KM_PATTERN.apply(value, locale)
 
 
 def compass_point(azimuth_deg: float) -> int:
@@ -61,13 +68,16 @@ def compass_code(km: float, azimuth_deg: float | None) -> str | None:
 
 
 class _Words:
-    """The phrases of one search, translated once (each lazy string costs a catalogue lookup)."""
+    """The phrases of a search in the request's language.
+
+    Each lazy string costs a catalogue lookup through Flask-Babel's context (about 0.1 ms, a
+    dozen per search), and catalogues do not change while the process runs: the phrases are
+    translated once per language and process, then shared by every search (``_phrases``).
+    """
 
     def __init__(self) -> None:
         self.locale = _locale()
-        self.directions = [str(phrase) for phrase in _DIRECTIONS]
-        self.near = str(_NEAR)
-        self.categories: dict[str, str] = {}
+        self.directions, self.near, self.categories = _phrases(self.locale)
 
     def direction(self, km: float, azimuth_deg: float | None) -> str:
         if km < 1 or azimuth_deg is None:
@@ -75,9 +85,20 @@ class _Words:
         return self.directions[compass_point(azimuth_deg)] % {"distance": format_km(km, self.locale)}
 
     def category(self, code: str) -> str:
-        if code not in self.categories:
-            self.categories[code] = str(CATEGORIES.get(code, code))
-        return self.categories[code]
+        return self.categories.get(code, code)
+
+
+@functools.lru_cache(maxsize=8)
+def _phrases(locale: Locale) -> tuple[tuple[str, ...], str, dict[str, str]]:
+    """Directions, "less than 1 km" and category labels, translated into ``locale``.
+
+    Called with the current request's locale, so the lazy strings render in that language.
+    """
+    return (
+        tuple(str(phrase) for phrase in _DIRECTIONS),
+        str(_NEAR),
+        {code: str(label) for code, label in CATEGORIES.items()},
+    )
 
 
 def direction_words(km: float, azimuth_deg: float | None) -> str:
