@@ -294,15 +294,12 @@ def run_concurrent(worker, queries: list[str], concurrency: int) -> dict:
 
 def sql_statements(queries: list[str]):
     """Each query string → (SQL text, parameters) exactly as the endpoint's first round runs it."""
-    from sqlalchemy.dialects import postgresql
     from werkzeug.datastructures import MultiDict
 
     from webmap.directory.visibility import PUBLIC
     from webmap.referral import nearest
     from webmap.referral.params import parse_criteria, parse_origin
 
-    dialect = postgresql.psycopg.dialect()
-    cache: dict = {}
     out = []
     for query in queries:
         args = MultiDict(urllib.parse.parse_qsl(query))
@@ -310,11 +307,8 @@ def sql_statements(queries: list[str]):
         origin = parse_origin(args)
         params = nearest.first_round_parameters(criteria, origin.lat, origin.lon)
         shape = nearest.shape_of(criteria)
-        if shape not in cache:
-            statement = nearest.statement(PUBLIC, shape, nearest.candidate_count(criteria.limit))
-            cache[shape] = statement.compile(dialect=dialect)
-        compiled = cache[shape]
-        out.append((compiled.string, {**compiled.params, **params}))  # pyformat: %(name)s
+        sql, constants, _row = nearest.compiled(PUBLIC, shape, nearest.candidate_count(criteria.limit))
+        out.append((sql, {**constants, **params}))
     return out
 
 
@@ -386,6 +380,13 @@ class Gunicorn:
         self.stop()
         raise RuntimeError("gunicorn did not start")
 
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -394,6 +395,59 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+# --- CPU time per request (Linux /proc) -------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def _processes(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent by gunicorn (master and workers), PostgreSQL (every server process:
+    other users' work counts too) and this load generator, between ``start`` and ``stop``."""
+
+    def __init__(self, server: Gunicorn) -> None:
+        self.server = server
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        return {
+            "gunicorn": {pid: _cpu_seconds(pid) for pid in (self.server.process.pid, *self.server.worker_pids())},
+            "postgres": {pid: _cpu_seconds(pid) for pid in _processes("postgres")},
+            "client": {0: time.process_time()},
+        }
+
+    def start(self) -> None:
+        self.before = self._read()
+
+    def per_request_ms(self, requests: int) -> dict[str, float]:
+        """Per group, the CPU time its processes spent since ``start`` (a process that ended
+        meanwhile is not counted; one that started is counted whole)."""
+        after = self._read()
+        return {
+            key: sum(cpu - self.before[key].get(pid, 0.0) for pid, cpu in after[key].items()) / requests * 1000
+            for key in after
+        }
 
 
 def payload_size(port: int, query: str) -> int:
@@ -422,10 +476,13 @@ def measure(url: str, size: int, args) -> list[dict]:
         for concurrency in (1, 16):
             n = args.requests if concurrency == 1 else args.requests * 2
             queries = workload(points, n)
+            meter = CpuMeter(server)
+            meter.start()
             result = run_concurrent(http_worker_factory(server.port), queries, concurrency)
-            rows.append({"size": size, "kind": "HTTP", "c": concurrency, **result})
+            cpu = meter.per_request_ms(len(queries))
+            rows.append({"size": size, "kind": "HTTP", "c": concurrency, **result, "cpu": cpu})
             log(f"  HTTP c={concurrency:<2} p50 {result['p50']:.2f} ms  p95 {result['p95']:.2f} ms  "
-                f"{result['rps']:.0f}/s")
+                f"{result['rps']:.0f}/s  CPU ms/request: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
         lat, lon = points[0]
         payload = payload_size(server.port, f"lat={lat}&lon={lon}&limit=5")
         rows.append({"size": size, "kind": "payload", "bytes": payload})
@@ -443,15 +500,18 @@ def table(rows: list[dict], args) -> str:
         f"requests; "
         f"requests per run: {args.requests} at c=1, {args.requests * 2} at c=16; public (anonymous) searches, limit 5",
         "",
-        "| points | measure | concurrency | p50 ms | p95 ms | requests/s | HTTP p50 / SQL p50 |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| points | measure | concurrency | p50 ms | p95 ms | requests/s | HTTP p50 / SQL p50 "
+        "| CPU ms per request: gunicorn / PostgreSQL / load generator |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         if r["kind"] == "payload":
             continue
         ratio = f"{r['p50'] / sql_p50[(r['size'], r['c'])]:.1f}" if r["kind"] == "HTTP" else ""
+        cpu = " / ".join(f"{r['cpu'][k]:.2f}" for k in ("gunicorn", "postgres", "client")) if "cpu" in r else ""
         lines.append(
-            f"| {r['size']:,} | {r['kind']} | {r['c']} | {r['p50']:.2f} | {r['p95']:.2f} | {r['rps']:.0f} | {ratio} |"
+            f"| {r['size']:,} | {r['kind']} | {r['c']} | {r['p50']:.2f} | {r['p95']:.2f} | {r['rps']:.0f} | {ratio} "
+            f"| {cpu} |"
         )
     big = max(r["size"] for r in rows)
     c1 = next(r for r in rows if r["size"] == big and r["kind"] == "HTTP" and r["c"] == 1)

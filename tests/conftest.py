@@ -46,19 +46,20 @@ def db_session(app, engine):
     """A session whose work, and every request's, is rolled back when the test ends."""
     connection = engine.connect()
     transaction = connection.begin()
-    # Both factories (``db.session`` and the read-only ``db.lookup_session``) work in the test's
-    # transaction, so searches see the records a test makes.
-    factories = [app.extensions[key] for key in (Database.key, Database.lookup_key)]
-    original_binds = [factory.kw["bind"] for factory in factories]
-    for factory in factories:
-        factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    session: Session = factories[0]()
+    sessionmaker = app.extensions[Database.key]
+    original_bind = sessionmaker.kw["bind"]
+    sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    # Lookups (``db.lookup_connection()``, the nearest search) run in the test's transaction too,
+    # so they see the records a test makes.
+    lookup_engine = app.extensions[Database.lookup_key]
+    app.extensions[Database.lookup_key] = connection
+    session: Session = sessionmaker()
     try:
         yield session
     finally:
         session.close()
-        for factory, bind in zip(factories, original_binds, strict=True):
-            factory.configure(bind=bind, join_transaction_mode="conservative_savepoint")
+        app.extensions[Database.lookup_key] = lookup_engine
+        sessionmaker.configure(bind=original_bind, join_transaction_mode="conservative_savepoint")
         transaction.rollback()
         connection.close()
 

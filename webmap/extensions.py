@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, current_app, g
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 # Connections of the lookup pool: read-only, and set for short indexed lookups. PostgreSQL
@@ -26,9 +29,12 @@ class Database:
     Domain code receives a ``Session`` and never imports Flask; views take theirs from
     ``db.session`` (one per application context, closed at teardown) and commit.
 
-    ``db.lookup_session`` serves the hot read-only lookups (the nearest search) from a pool of
-    its own: read-only connections in autocommit mode (no BEGIN/COMMIT round trips; prepared
-    statements live as long as the connection) with ``LOOKUP_OPTIONS``.
+    ``db.lookup_connection()`` serves the hot read-only lookups (the nearest search) from a
+    pool of its own: read-only psycopg connections in autocommit mode (no BEGIN/COMMIT round
+    trips; prepared statements live as long as the connection) with ``LOOKUP_OPTIONS``, and no
+    ping before use (a lookup is one statement; it costs a round trip per request, measured in
+    scripts/bench_nearest.py). When PostgreSQL restarts, the first lookup on a dropped
+    connection fails and SQLAlchemy discards the pool's connections; the next ones reconnect.
     """
 
     key = "webmap.db"
@@ -39,21 +45,16 @@ class Database:
         engine = create_engine(url, pool_pre_ping=True)
         lookup_engine = create_engine(
             url,
-            pool_pre_ping=True,
             isolation_level="AUTOCOMMIT",
             connect_args={"options": LOOKUP_OPTIONS},
         )
         app.extensions[self.key] = sessionmaker(bind=engine, expire_on_commit=False)
-        app.extensions[self.lookup_key] = sessionmaker(bind=lookup_engine, expire_on_commit=False)
+        app.extensions[self.lookup_key] = lookup_engine
         app.teardown_appcontext(self._close_session)
 
     @property
     def sessionmaker(self) -> sessionmaker[Session]:
         return current_app.extensions[self.key]
-
-    @property
-    def lookup_sessionmaker(self) -> sessionmaker[Session]:
-        return current_app.extensions[self.lookup_key]
 
     @property
     def engine(self) -> Engine:
@@ -65,18 +66,35 @@ class Database:
             g.db_session = self.sessionmaker()
         return g.db_session
 
-    @property
-    def lookup_session(self) -> Session:
-        if "db_lookup_session" not in g:
-            g.db_lookup_session = self.lookup_sessionmaker()
-        return g.db_lookup_session
+    @contextmanager
+    def lookup_connection(self) -> Iterator:
+        """A psycopg connection of the lookup pool, for one read-only lookup.
+
+        Tests put a connection inside their transaction in place of the lookup engine
+        (``app.extensions[Database.lookup_key]``); the lookup then sees what the test wrote.
+        """
+        bind: Engine | Connection = current_app.extensions[self.lookup_key]
+        if isinstance(bind, Connection):
+            yield bind.connection.driver_connection
+            return
+        pooled = bind.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            pooled.close()  # back to the pool
+
+    def end_read(self) -> None:
+        """End a read-only view's transaction, if it opened one, with COMMIT: psycopg forgets
+        its prepared statements on every ROLLBACK, which closing the session would send."""
+        session = g.get("db_session")
+        if session is not None and session.in_transaction():
+            session.commit()
 
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:
-        for name in ("db_session", "db_lookup_session"):
-            session = g.pop(name, None)
-            if session is not None:
-                session.close()
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
 
 
 db = Database()

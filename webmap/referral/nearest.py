@@ -31,14 +31,17 @@ scripts/bench_nearest.py).
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
 
+import psycopg
 from flask_babel import lazy_gettext as _l
 from geoalchemy2 import Geography
 from sqlalchemy import (
+    Connection,
     Float,
     Integer,
     String,
@@ -51,6 +54,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.orm import Session
 
 from ..directory.visibility import PUBLIC, Viewer, search_point
@@ -259,6 +263,24 @@ def statement(viewer: Viewer, shape: _Shape, candidates: int):
     )
 
 
+_DIALECT = psycopg_dialect.dialect()
+
+
+@functools.lru_cache(maxsize=512)
+def compiled(viewer: Viewer, shape: _Shape, candidates: int) -> tuple[str, dict, type]:
+    """``statement`` as psycopg runs it: SQL text (``%(name)s`` parameters), the constant
+    parameters' values, and a named-tuple type for its rows (columns in SELECT order).
+
+    The search hands this text to the driver itself: SQLAlchemy's execution and result layers
+    cost more Python time than the statement costs PostgreSQL (see scripts/bench_nearest.py,
+    which runs the same text).
+    """
+    stmt = statement(viewer, shape, candidates)
+    sql = stmt.compile(dialect=_DIALECT)
+    row = collections.namedtuple("NearestRow", [column.key for column in stmt.selected_columns])
+    return sql.string, dict(sql.params), row
+
+
 def candidate_count(limit: int) -> int:
     """Candidates per branch for a first round: a few more than ``limit`` (so the completeness
     bound usually holds at once), rounded up to a power of two (few distinct statements)."""
@@ -357,7 +379,17 @@ def first_round_parameters(criteria: Criteria, lat: float, lon: float) -> dict:
     return params
 
 
-def _rank(session: Session, origin: Origin, criteria: Criteria, viewer: Viewer) -> list:
+def _driver(db: Session | Connection | psycopg.Connection) -> psycopg.Connection:
+    """The psycopg connection under ``db`` (in its transaction, if any): the search hands its
+    SQL to the driver itself (see ``compiled``)."""
+    if isinstance(db, Session):
+        db = db.connection()
+    if isinstance(db, Connection):
+        return db.connection.driver_connection
+    return db
+
+
+def _rank(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> list:
     """The ``limit`` nearest eligible rows by ellipsoidal distance to the displayed point.
 
     The statement returns the ``candidates`` nearest rows by planar degree distance ``deg``. A
@@ -366,16 +398,17 @@ def _rank(session: Session, origin: Origin, criteria: Criteria, viewer: Viewer) 
     statement runs again with four times more candidates. (A service at several locations
     counts once, at its nearest.)
 
-    ``session`` should be ``Database.lookup_session`` in the app: connections set for short
+    In the app, ``db`` is a connection of ``Database.lookup_connection()``: set for short
     indexed lookups (generic plans, no JIT, no parallel workers), without a transaction.
     """
     limit = criteria.limit
     shape = _Shape.of(criteria)
     params = first_round_parameters(criteria, origin.lat, origin.lon)
     candidates = candidate_count(limit)
-    connection = session.connection()  # Core rows: no ORM machinery on the hot path
+    driver = _driver(db)
     for _round in range(ROUNDS):
-        rows = connection.execute(statement(viewer, shape, candidates), params).all()
+        sql, constants, row = compiled(viewer, shape, candidates)
+        rows = [row._make(values) for values in driver.execute(sql, {**constants, **params}).fetchall()]
         seen: dict[object, object] = {}
         for row in rows:  # a service may be reached through several locations
             if row.id not in seen or row.metres < seen[row.id].metres:
@@ -398,30 +431,32 @@ def _rank(session: Session, origin: Origin, criteria: Criteria, viewer: Viewer) 
 
 
 def find_nearest(
-    session: Session, origin: Origin, criteria: Criteria, viewer: Viewer = PUBLIC
+    db: Session | Connection | psycopg.Connection, origin: Origin, criteria: Criteria, viewer: Viewer = PUBLIC
 ) -> NearestResult:
-    """Rank eligible services from ``origin``; masked for ``viewer`` as the Directory defines."""
-    rows = _rank(session, origin, criteria, viewer)
+    """Rank eligible services from ``origin``; masked for ``viewer`` as the Directory defines.
+
+    ``db``: a psycopg connection (the app passes one of ``Database.lookup_connection()``), or a
+    SQLAlchemy session or connection, whose transaction the search then reads in.
+    """
+    rows = _rank(db, origin, criteria, viewer)
     # Known to be full: after the others, each group still nearest first.
     ordered = [r for r in rows if r.capacity_available != 0] + [r for r in rows if r.capacity_available == 0]
     words = _Words()
     results = [_result(row, rank, words) for rank, row in enumerate(ordered, start=1)]
     message = hint = None
     if not results:
-        message, hint = _empty_hint(session, origin, criteria, viewer)
+        message, hint = _empty_hint(db, origin, criteria, viewer)
     return NearestResult(origin=origin, criteria=criteria, results=results, message=message, hint=hint)
 
 
 _WIDEN_STEPS = (10, 25, 50, 100, 200, 300, 500, 1000, 2000)
 
 
-def _empty_hint(
-    session: Session, origin: Origin, criteria: Criteria, viewer: Viewer
-) -> tuple[str, dict | None]:
+def _empty_hint(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> tuple[str, dict | None]:
     """Why nothing was found, and how far the search must go to find something."""
     if criteria.max_km is not None:
         wider = Criteria(**{**criteria.__dict__, "max_km": None, "limit": 1})
-        nearest = _rank(session, origin, wider, viewer)
+        nearest = _rank(db, origin, wider, viewer)
         if nearest:
             km = nearest[0].metres / 1000
             suggested = next((step for step in _WIDEN_STEPS if step >= km), None)

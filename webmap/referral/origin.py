@@ -8,7 +8,7 @@ the answer is ``UnknownOrigin`` with those as suggestions.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 import shapely
 from sqlalchemy import func, or_, select
@@ -51,7 +51,12 @@ class Origin:
     context: str | None = None  # the containing areas, for display ("Kabadougou, Denguélé")
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        """The fields that are set (flat values: no deep copy, unlike ``dataclasses.asdict``)."""
+        values = ((name, getattr(self, name)) for name in _ORIGIN_FIELDS)
+        return {name: value for name, value in values if value is not None}
+
+
+_ORIGIN_FIELDS = tuple(field.name for field in fields(Origin))
 
 
 _reach_lock = threading.Lock()

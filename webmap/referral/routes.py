@@ -37,16 +37,10 @@ def api_nearest():
     criteria = parse_criteria(args)  # parameters are all checked before the origin is resolved
     origin_args = parse_origin(args)
     origin = nearest.resolve_origin(db.session, **origin_args.__dict__)
-    _end_read(db.session)
-    result = nearest.find_nearest(db.lookup_session, origin, criteria, current_viewer())
+    db.end_read()
+    with db.lookup_connection() as connection:
+        result = nearest.find_nearest(connection, origin, criteria, current_viewer())
     return _json(result.as_dict())
-
-
-def _end_read(session) -> None:
-    """End the read-only transaction with COMMIT (a no-op when nothing was read): psycopg
-    forgets its prepared statements on every ROLLBACK, which closing the session would send.
-    The search itself runs on ``db.lookup_session`` (autocommit, no transaction to end)."""
-    session.commit()
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -63,9 +57,10 @@ def _search(limit: int | None = None) -> tuple[dict, int]:
         if not origin_args.given:
             return context, 200
         origin = nearest.resolve_origin(db.session, **origin_args.__dict__)
-        _end_read(db.session)
+        db.end_read()
         context["origin"] = origin
-        context["result"] = nearest.find_nearest(db.lookup_session, origin, criteria, current_viewer())
+        with db.lookup_connection() as connection:
+            context["result"] = nearest.find_nearest(connection, origin, criteria, current_viewer())
     except WebmapError as exc:
         context["error"] = page_error(exc)
         return context, exc.status
