@@ -216,7 +216,7 @@ def load_points(url: str, size: int) -> None:
                     conn.execute(sql, {k: values[k] for k in names})
             have += count
             log(f"  loaded {have:,} synthetic points ({count:,} in {time.perf_counter() - started:.1f} s)")
-        for table in ("location", "service", "service_at_location", "phone"):
+        for table in ("location", "service", "service_at_location", "phone", "service_point"):
             conn.execute(f"VACUUM ANALYZE {table}")
 
 

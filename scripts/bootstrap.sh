@@ -503,7 +503,10 @@ main() {
                 exec "$VENV/bin/flask" --app webmap run --host "$host" --port "$port"
             fi
             say "Set-up done in $((SECONDS - started))s; serving on http://$host:$port (gunicorn)"
-            exec "$VENV/bin/gunicorn" -w "${WEB_CONCURRENCY:-2}" -b "$host:$port" --no-control-socket 'webmap:create_app()'
+            # gthread workers: keep-alive, and a slow phone connection holds a thread, not a process
+            # (the configuration scripts/bench_nearest.py measures).
+            exec "$VENV/bin/gunicorn" -w "${WEB_CONCURRENCY:-2}" --worker-class gthread --threads "${WEB_THREADS:-4}" \
+                -b "$host:$port" --no-control-socket 'webmap:create_app()'
             ;;
         test)
             setup test

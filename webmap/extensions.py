@@ -83,6 +83,13 @@ class Database:
         finally:
             pooled.close()  # back to the pool
 
+    def dispose(self) -> None:
+        """Close the pooled connections of both pools (a server or a test shutting down)."""
+        self.engine.dispose()
+        lookup = current_app.extensions[self.lookup_key]
+        if isinstance(lookup, Engine):
+            lookup.dispose()
+
     def end_read(self) -> None:
         """End a read-only view's transaction, if it opened one, with COMMIT: psycopg forgets
         its prepared statements on every ROLLBACK, which closing the session would send."""

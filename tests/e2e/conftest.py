@@ -56,7 +56,7 @@ def live_server(database_url) -> Iterator[str]:
         with app.app_context():
             from webmap.extensions import db
 
-            db.engine.dispose()
+            db.dispose()
 
 
 @pytest.fixture(scope="session")
