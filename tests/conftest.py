@@ -49,7 +49,7 @@ def db_session(app, engine):
     sessionmaker = app.extensions[Database.key]
     original_bind = sessionmaker.kw["bind"]
     sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
-    # Lookups (``db.lookup_connection()``, the nearest search) run in the test's transaction too,
+    # Lookups (``db.lookup()``, the nearest search) run in the test's transaction too,
     # so they see the records a test makes.
     lookup_engine = app.extensions[Database.lookup_key]
     app.extensions[Database.lookup_key] = connection

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from typing import TypeVar
 
+import psycopg
 from flask import Flask, current_app, g
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -22,6 +23,31 @@ LOOKUP_OPTIONS = (
     "-c jit=off -c max_parallel_workers_per_gather=0"
 )
 
+T = TypeVar("T")
+
+
+def run_lookup(engine: Engine, work: Callable[[psycopg.Connection], T]) -> T:
+    """``work(connection)`` on a psycopg connection of ``engine``'s pool, returned to it after.
+
+    The pool does not ping a connection before lending it (a round trip per lookup). A
+    connection that PostgreSQL dropped (a restart) fails at once: it is discarded and ``work``
+    runs again on the next one, until a live one answers (at most the pool's size + 1 tries;
+    the pool opens new connections when its idle ones are gone). Other errors propagate.
+    """
+    tries = engine.pool.size() + 1  # idle connections never exceed the pool's size
+    for attempt in range(1, tries + 1):
+        pooled = engine.raw_connection()
+        connection = pooled.driver_connection
+        try:
+            return work(connection)
+        except psycopg.OperationalError:
+            if attempt == tries or not (connection.broken or connection.closed):
+                raise
+            pooled.invalidate()  # closed and forgotten by the pool
+        finally:
+            pooled.close()  # back to the pool (nothing, if invalidated)
+    raise AssertionError("unreachable")
+
 
 class Database:
     """Plain SQLAlchemy for Flask: engines and session factories per app.
@@ -29,12 +55,10 @@ class Database:
     Domain code receives a ``Session`` and never imports Flask; views take theirs from
     ``db.session`` (one per application context, closed at teardown) and commit.
 
-    ``db.lookup_connection()`` serves the hot read-only lookups (the nearest search) from a
-    pool of its own: read-only psycopg connections in autocommit mode (no BEGIN/COMMIT round
-    trips; prepared statements live as long as the connection) with ``LOOKUP_OPTIONS``, and no
-    ping before use (a lookup is one statement; it costs a round trip per request, measured in
-    scripts/bench_nearest.py). When PostgreSQL restarts, the first lookup on a dropped
-    connection fails and SQLAlchemy discards the pool's connections; the next ones reconnect.
+    ``db.lookup(work)`` serves the hot read-only lookups (the nearest search) from a pool of
+    its own: read-only psycopg connections in autocommit mode (no BEGIN/COMMIT round trips;
+    prepared statements live as long as the connection) with ``LOOKUP_OPTIONS``, lent without
+    a ping (see ``run_lookup``).
     """
 
     key = "webmap.db"
@@ -66,22 +90,16 @@ class Database:
             g.db_session = self.sessionmaker()
         return g.db_session
 
-    @contextmanager
-    def lookup_connection(self) -> Iterator:
-        """A psycopg connection of the lookup pool, for one read-only lookup.
+    def lookup(self, work: Callable[[psycopg.Connection], T]) -> T:
+        """``work(connection)`` on a psycopg connection of the lookup pool (``run_lookup``).
 
         Tests put a connection inside their transaction in place of the lookup engine
         (``app.extensions[Database.lookup_key]``); the lookup then sees what the test wrote.
         """
         bind: Engine | Connection = current_app.extensions[self.lookup_key]
         if isinstance(bind, Connection):
-            yield bind.connection.driver_connection
-            return
-        pooled = bind.raw_connection()
-        try:
-            yield pooled.driver_connection
-        finally:
-            pooled.close()  # back to the pool
+            return work(bind.connection.driver_connection)
+        return run_lookup(bind, work)
 
     def dispose(self) -> None:
         """Close the pooled connections of both pools (a server or a test shutting down)."""

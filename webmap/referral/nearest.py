@@ -398,7 +398,7 @@ def _rank(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> list:
     statement runs again with four times more candidates. (A service at several locations
     counts once, at its nearest.)
 
-    In the app, ``db`` is a connection of ``Database.lookup_connection()``: set for short
+    In the app, ``db`` is a connection of ``Database.lookup``: set for short
     indexed lookups (generic plans, no JIT, no parallel workers), without a transaction.
     """
     limit = criteria.limit
@@ -435,7 +435,7 @@ def find_nearest(
 ) -> NearestResult:
     """Rank eligible services from ``origin``; masked for ``viewer`` as the Directory defines.
 
-    ``db``: a psycopg connection (the app passes one of ``Database.lookup_connection()``), or a
+    ``db``: a psycopg connection (the app passes one of ``Database.lookup``), or a
     SQLAlchemy session or connection, whose transaction the search then reads in.
     """
     rows = _rank(db, origin, criteria, viewer)

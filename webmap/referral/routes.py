@@ -38,8 +38,8 @@ def api_nearest():
     origin_args = parse_origin(args)
     origin = nearest.resolve_origin(db.session, **origin_args.__dict__)
     db.end_read()
-    with db.lookup_connection() as connection:
-        result = nearest.find_nearest(connection, origin, criteria, current_viewer())
+    viewer = current_viewer()
+    result = db.lookup(lambda connection: nearest.find_nearest(connection, origin, criteria, viewer))
     return _json(result.as_dict())
 
 
@@ -59,8 +59,8 @@ def _search(limit: int | None = None) -> tuple[dict, int]:
         origin = nearest.resolve_origin(db.session, **origin_args.__dict__)
         db.end_read()
         context["origin"] = origin
-        with db.lookup_connection() as connection:
-            context["result"] = nearest.find_nearest(connection, origin, criteria, current_viewer())
+        viewer = current_viewer()
+        context["result"] = db.lookup(lambda connection: nearest.find_nearest(connection, origin, criteria, viewer))
     except WebmapError as exc:
         context["error"] = page_error(exc)
         return context, exc.status
