@@ -104,12 +104,18 @@ def sqlalchemy_url(url: str) -> str:
 # --- database -------------------------------------------------------------------------------------
 
 
-def ensure_database(url: str) -> None:
+def bench_database(url: str) -> tuple[str, str]:
+    """(name of the bench database, URL of the server's ``postgres`` database); never the dev
+    or test database."""
     parts = urllib.parse.urlsplit(libpq(url))
     name = parts.path.lstrip("/")
     if name in ("webmap", "webmap_test"):
-        sys.exit("refusing to load synthetic points into the dev or test database")
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+        sys.exit("refusing to use the dev or test database for synthetic points")
+    return name, urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+
+
+def ensure_database(url: str) -> None:
+    name, admin = bench_database(url)
     with psycopg.connect(admin, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
             log(f"creating database {name}")
@@ -226,11 +232,7 @@ def reset(url: str) -> None:
 
     (Deleting a million rows instead left bloated tables and indexes, and autovacuum and
     checkpoints busy during the next measurements.)"""
-    parts = urllib.parse.urlsplit(libpq(url))
-    name = parts.path.lstrip("/")
-    if name in ("webmap", "webmap_test"):
-        sys.exit("refusing to drop the dev or test database")
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    name, admin = bench_database(url)
     with psycopg.connect(admin, autocommit=True) as conn:
         log(f"dropping database {name}")
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -30,7 +30,7 @@ def _setting(connection: psycopg.Connection, name: str) -> str:
     return connection.execute(f"SHOW {name}").fetchone()[0]
 
 
-def test_lookup_connections_are_read_only_autocommit_and_set_for_generic_plans(lookup_engine):
+def test_lookup_connections_are_read_only_autocommit_and_set_for_index_walks(lookup_engine):
     def settings(connection):
         return (
             connection.autocommit,
@@ -38,9 +38,11 @@ def test_lookup_connections_are_read_only_autocommit_and_set_for_generic_plans(l
             _setting(connection, "plan_cache_mode"),
             _setting(connection, "jit"),
             _setting(connection, "max_parallel_workers_per_gather"),
+            _setting(connection, "enable_seqscan"),
+            _setting(connection, "enable_sort"),
         )
 
-    assert run_lookup(lookup_engine, settings) == (True, "on", "force_generic_plan", "off", "0")
+    assert run_lookup(lookup_engine, settings) == (True, "on", "force_generic_plan", "off", "0", "off", "off")
     with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         run_lookup(lookup_engine, lambda c: c.execute("CREATE TEMP TABLE nope (x int)"))
 

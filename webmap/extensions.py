@@ -13,14 +13,18 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-# Connections of the lookup pool: read-only, and set for short indexed lookups. PostgreSQL
-# keeps the generic plan of a prepared statement (psycopg prepares a statement run 5 times on a
-# connection) instead of planning each search again, which cost more than running it; no JIT
-# compilation and no parallel workers, which pessimistic estimates could start for a query of a
-# millisecond. Measured in scripts/bench_nearest.py; see the README, "How the search works".
+# Connections of the lookup pool: read-only, and set for short indexed lookups (the nearest
+# search, whose statement is a walk of a GiST index nearest first). PostgreSQL keeps the generic
+# plan of a prepared statement (psycopg prepares a statement run 5 times on a connection)
+# instead of planning each search again, which cost more than running it. A generic plan
+# cannot know how selective the filters are; from default estimates it judged a scan of the
+# whole table and a sort cheaper than the index walk on tables of 10,000 rows (4 ms instead of
+# 0.4): no sequential scans, no sorts. No JIT compilation and no parallel workers, which
+# pessimistic estimates could start for a query of a millisecond. Measured in
+# scripts/bench_nearest.py; see the README, "How the search works".
 LOOKUP_OPTIONS = (
     "-c default_transaction_read_only=on -c plan_cache_mode=force_generic_plan "
-    "-c jit=off -c max_parallel_workers_per_gather=0"
+    "-c enable_seqscan=off -c enable_sort=off -c jit=off -c max_parallel_workers_per_gather=0"
 )
 
 T = TypeVar("T")
