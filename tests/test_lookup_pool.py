@@ -66,6 +66,7 @@ def test_a_search_survives_postgresql_dropping_every_idle_connection(lookup_engi
         ).scalar_one()
         assert terminated == len(pids)
         for _ in range(100):  # until the server processes have ended
+            admin.execute(text("SELECT pg_stat_clear_snapshot()"))  # else one snapshot per transaction
             alive = admin.execute(
                 text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(CAST(:pids AS int[]))"), {"pids": pids}
             ).scalar_one()
