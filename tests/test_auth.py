@@ -199,6 +199,25 @@ def test_one_address_guessing_many_accounts_is_throttled(client, make, db_sessio
     assert _login(client, user.email, TEST_PASSWORD, ip="10.7.7.7").status_code == 302
 
 
+@pytest.mark.parametrize(("trusted_proxies", "recorded_ip"), [(0, "10.0.0.9"), (1, "203.0.113.7")])
+def test_the_client_address_behind_a_trusted_proxy(database_url, db_session, trusted_proxies, recorded_ip):
+    """Behind one trusted proxy the throttle counts the client's address (X-Forwarded-For), not the
+    proxy's; with none trusted, a forged header changes nothing."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url,
+                      "WEBMAP_TRUSTED_PROXIES": trusted_proxies})
+    app.extensions["webmap.db"].configure(bind=db_session.connection(), join_transaction_mode="create_savepoint")
+    client = app.test_client()
+    client.post(
+        "/auth/login",
+        data={"email": "nobody@example.org", "password": "wrong password", "csrf_token": csrf_token(client)},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    ips = db_session.scalars(select(LoginAttempt.ip).where(LoginAttempt.email == "nobody@example.org")).all()
+    assert ips == [recorded_ip]
+    assert from_env({"WEBMAP_TRUSTED_PROXIES": "2"})["WEBMAP_TRUSTED_PROXIES"] == 2
+
+
 def test_attempts_are_shared_by_every_worker_through_the_database(db_session, make):
     """Another process sees the same count: the throttle reads only the database."""
     user = make.user(role="admin")

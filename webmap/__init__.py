@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, from_env
 
@@ -17,6 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(from_env())
     if config:
         app.config.update(config)
+    proxies = app.config["WEBMAP_TRUSTED_PROXIES"]
+    if proxies:  # the client's address and scheme from the proxies' headers (Werkzeug ProxyFix)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     from . import auth, history, i18n, navigation
     from .errors import register_error_handlers

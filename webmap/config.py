@@ -42,6 +42,9 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": translation_directories(),
         "WEBMAP_LANGUAGES": ("fr", "en"),
         "WEBMAP_API_MAX_LIMIT": int(env.get("WEBMAP_API_MAX_LIMIT", "5000")),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted
+        # (0: none, the headers are ignored). Sign-in throttling counts per client address.
+        "WEBMAP_TRUSTED_PROXIES": int(env.get("WEBMAP_TRUSTED_PROXIES", "0")),
         # Requests are parsed (CSRF check) before any view runs, so uploads are capped app-wide:
         # the import limit (10 MB, webmap.transfer.limits) plus room for the form fields.
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
