@@ -398,8 +398,8 @@ def _rank(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> list:
     statement runs again with four times more candidates. (A service at several locations
     counts once, at its nearest.)
 
-    In the app, ``db`` is a connection of ``Database.lookup``: set for short
-    indexed lookups (generic plans, no JIT, no parallel workers), without a transaction.
+    In the app, ``db`` is a connection of ``Database.lookup``: set for short indexed lookups
+    (generic plans, index walks, no JIT, no parallel workers), without a transaction.
     """
     limit = criteria.limit
     shape = _Shape.of(criteria)
@@ -407,8 +407,8 @@ def _rank(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> list:
     candidates = candidate_count(limit)
     driver = _driver(db)
     for _round in range(ROUNDS):
-        sql, constants, row = compiled(viewer, shape, candidates)
-        rows = [row._make(values) for values in driver.execute(sql, {**constants, **params}).fetchall()]
+        sql, constants, row_type = compiled(viewer, shape, candidates)
+        rows = [row_type._make(values) for values in driver.execute(sql, {**constants, **params}).fetchall()]
         seen: dict[object, object] = {}
         for row in rows:  # a service may be reached through several locations
             if row.id not in seen or row.metres < seen[row.id].metres:
