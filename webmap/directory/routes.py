@@ -138,9 +138,7 @@ def detail(service_id: uuid.UUID):
     record = service.get_service_record(db.session, service_id)
     feature = get_service(db.session, service_id, viewer)
     assured_by = db.session.get(AppUser, record.assured_by) if record.assured_by else None
-    # A service's links to its places say nothing the place's own entries do not.
     changes = history_records.service_history(db.session, service_id, viewer)
-    history = [c for c in changes if c.resource_type != "service_at_location"]
     pending = []
     if roles.is_staff(current_user):
         pending = [p for p in service.proposals(db.session, current_user) if p.service_id == service_id]
@@ -152,11 +150,15 @@ def detail(service_id: uuid.UUID):
         p=feature["properties"],
         organization=record.organization,
         assured_by=assured_by if roles.is_staff(current_user) else None,
-        history=history,
-        names=value_names(db.session, history),
-        hidden_fields=HIDDEN_ON_PAGES,
         pending=pending,
+        # A service's links to its places say nothing the place's own entries do not.
+        **_history_context([c for c in changes if c.resource_type != "service_at_location"]),
     )
+
+
+def _history_context(history: list) -> dict:
+    """What ``_macros.history_list`` needs: the changes and readable names for their values."""
+    return {"history": history, "names": value_names(db.session, history), "hidden_fields": HIDDEN_ON_PAGES}
 
 
 # --- forms --------------------------------------------------------------------------------------
@@ -439,4 +441,19 @@ def organization_form(organization_id: uuid.UUID | None = None):
         render_template("directory/organization_form.html", title=title, form=form, errors=errors,
                         organization=organization),
         422 if errors else 200,
+    )
+
+
+@bp.get("/organizations/<uuid:organization_id>/history")
+@staff_required
+def organization_history(organization_id: uuid.UUID):
+    if not roles.can_manage_organizations(current_user):  # who may open the organization's edit page
+        abort(403)
+    organization = service.get_organization_record(db.session, organization_id)
+    changes = history_records.organization_history(db.session, organization_id, current_viewer())
+    return render_template(
+        "directory/organization_history.html",
+        title=_("History of “%(name)s”", name=organization.name),
+        organization=organization,
+        **_history_context(changes),
     )

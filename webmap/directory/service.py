@@ -79,6 +79,13 @@ def get_service_record(session: Session, service_id: uuid.UUID) -> Service:
     return service
 
 
+def get_organization_record(session: Session, organization_id: uuid.UUID) -> Organization:
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound(_("This organisation does not exist."), {"id": str(organization_id)})
+    return organization
+
+
 def service_input_from(session: Session, service: Service) -> ServiceInput:
     """What the edit form starts from: the record as it is, with its exact position (staff only)."""
     location = first_location(session, service)

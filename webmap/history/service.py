@@ -1,4 +1,4 @@
-"""Reading the history of a service, with confidentiality applied, and reverting one entry.
+"""Reading the history of a service or an organization, with confidentiality applied, and reverting one entry.
 
 Flask-free: functions take a ``Session`` and a ``Viewer`` and flush; the caller commits.
 """
@@ -120,7 +120,26 @@ def _revertible(entry: AuditEntry) -> bool:
 
 def service_history(session: Session, service_id: uuid.UUID, viewer: Viewer = PUBLIC) -> list[Change]:
     """The changes to a service, its locations, phones and links, newest first."""
-    entries = _service_entries(session, service_id)
+    return _grouped(session, _service_entries(session, service_id), viewer)
+
+
+def organization_history(session: Session, organization_id: uuid.UUID, viewer: Viewer = PUBLIC) -> list[Change]:
+    """The changes to an organization's own fields (and its own phones), newest first.
+
+    Its services, and their places, keep their own history (``service_history``).
+    """
+    oid = str(organization_id)
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(or_(and_(AuditEntry.resource_type == "organization", AuditEntry.resource_id == oid),
+                   AuditEntry.parent_id == oid))
+        .order_by(AuditEntry.id.desc())
+    )
+    return _grouped(session, list(entries), viewer)
+
+
+def _grouped(session: Session, entries: list[AuditEntry], viewer: Viewer) -> list[Change]:
+    """Entries (newest first) as changes: one per transaction, record and action, fields in order."""
     sensitive = _sensitive_locations(session, entries)
     reverted = set(
         session.scalars(
