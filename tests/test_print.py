@@ -413,3 +413,14 @@ def test_print_page_reports_a_bad_option_instead_of_failing(client):
     response = client.get("/print?paper=a9")
     assert response.status_code == 200
     assert "paper" in response.get_data(as_text=True)
+
+
+def test_a_map_in_english_does_not_switch_the_site_language(client):
+    """``lang`` on the printed map is the map's language; only a page shown in it is remembered."""
+    for url in ("/export/map.png?lang=en&width=200", "/export/map.pdf?lang=en&table=0"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers, url
+    assert '<html lang="fr">' in client.get("/print").get_data(as_text=True)
+    response = client.get("/print?lang=en")
+    assert "webmap_lang=en" in response.headers["Set-Cookie"]

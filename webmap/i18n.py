@@ -23,6 +23,13 @@ def select_locale() -> str:
 
 
 def _remember_language(response: Response) -> Response:
+    """A page shown with ``?lang=`` keeps that language for the next pages.
+
+    Only HTML pages do: ``lang`` on a file or an image (the printable map in English, its
+    preview) is the language of that output, not a choice of the site's language.
+    """
+    if response.mimetype != "text/html":
+        return response
     lang = request.args.get("lang")
     if lang in current_app.config["WEBMAP_LANGUAGES"] and request.cookies.get(LANG_COOKIE) != lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
