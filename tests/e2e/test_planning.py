@@ -1,7 +1,8 @@
 """/planning in headless Chromium: the overlays toggle, the priority list reads right.
 
 The live server sees committed data only: the fixture commits one level-3 risk zone and one
-demonstration campaign of its own (keys/names prefixed "e2e-") and deletes them afterwards.
+demonstration campaign of its own (keys/names prefixed "e2e-") and deletes them, and their
+history entries, afterwards.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from shapely.geometry import MultiPolygon, box
 from sqlalchemy import create_engine, delete
 from sqlalchemy.orm import Session
 
-from webmap.models import Campaign, RiskZone
+from webmap.models import AuditEntry, Campaign, RiskZone
 
 from .conftest import screenshot
 
@@ -56,6 +57,8 @@ def committed_planning(database_url):
         with Session(engine) as session:
             session.execute(delete(Campaign).where(Campaign.id == ids["campaign"]))
             session.execute(delete(RiskZone).where(RiskZone.id == ids["zone"]))
+            # Their history (creation, deletion) too: the database is left as it was found.
+            session.execute(delete(AuditEntry).where(AuditEntry.resource_id.in_([str(i) for i in ids.values()])))
             session.commit()
         engine.dispose()
 
