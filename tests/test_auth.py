@@ -333,8 +333,13 @@ def test_cli_creates_the_first_admin(app, db_session):
     assert "chef@example.org created (admin)" in result.output
     user = db_session.scalars(select(AppUser).where(AppUser.email == "chef@example.org")).one()
     assert user.role == "admin" and user.name == "Awa Koné" and user.password_hash.startswith("scrypt:")
-    again = runner.invoke(cli, ["user", "create", "--email", "chef@example.org", "--password-stdin"],
+    again = runner.invoke(cli, ["user", "create", "--email", "chef@example.org", "--name", "Autre", "--password-stdin"],
                           input="une phrase assez longue\n")
     assert again.exit_code != 0 and "already uses this e-mail" in again.output
-    short = runner.invoke(cli, ["user", "create", "--email", "x@example.org", "--password-stdin"], input="court\n")
+    short = runner.invoke(cli, ["user", "create", "--email", "x@example.org", "--name", "X", "--password-stdin"],
+                          input="court\n")
     assert short.exit_code != 0 and "At least 10 characters" in short.output
+    # No name, no account: the e-mail would otherwise be shown in the public history.
+    nameless = runner.invoke(cli, ["user", "create", "--email", "y@example.org", "--password-stdin"],
+                             input="une phrase assez longue\n")
+    assert nameless.exit_code != 0 and "--name" in nameless.output

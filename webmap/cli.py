@@ -148,12 +148,13 @@ def user_group() -> None:
 
 @user_group.command("create")
 @click.option("--email", required=True, help="Sign-in e-mail address.")
-@click.option("--name", default=None, help="Name shown in the interface and the history (default: the e-mail).")
+@click.option("--name", required=True,
+              help="Name shown in the interface and in the history, which the public sees (never the e-mail).")
 @click.option("--role", type=click.Choice(["admin", "editor", "referral"]), default="admin", show_default=True)
 @click.option("--organization", "organizations", multiple=True,
               help="Exact name of an organization the editor edits for (repeatable).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
-def user_create_command(email: str, name: str | None, role: str, organizations: tuple[str, ...],
+def user_create_command(email: str, name: str, role: str, organizations: tuple[str, ...],
                         password_stdin: bool) -> None:
     """Create an account; asks for the password twice unless --password-stdin."""
     import sys
@@ -180,7 +181,7 @@ def user_create_command(email: str, name: str | None, role: str, organizations: 
         ids.append(org_id)
     try:
         with force_locale("en"):  # messages outside a request (the locale selector needs one)
-            user = create_user(session, email, name or email, role, password, ids)
+            user = create_user(session, email, name, role, password, ids)
     except ValidationFailed as exc:
         session.rollback()
         raise click.ClickException("; ".join(f"{field}: {message}" for field, message in exc.errors.items())) from exc

@@ -86,8 +86,9 @@ def _service_entries(session: Session, service_id: uuid.UUID) -> list[AuditEntry
     )
 
 
-def _sensitive_locations(session: Session, entries: Iterable[AuditEntry]) -> set[str]:
-    """Locations confidential now, or marked confidential at any time in their history."""
+def sensitive_locations(session: Session, entries: Iterable[AuditEntry]) -> set[str]:
+    """The locations among ``entries``' records that are confidential now, or were marked
+    confidential at any time in their history (used with :func:`is_hidden`)."""
     ids = {e.resource_id for e in entries if e.resource_type == "location"}
     if not ids:
         return set()
@@ -140,7 +141,7 @@ def organization_history(session: Session, organization_id: uuid.UUID, viewer: V
 
 def _grouped(session: Session, entries: list[AuditEntry], viewer: Viewer) -> list[Change]:
     """Entries (newest first) as changes: one per transaction, record and action, fields in order."""
-    sensitive = _sensitive_locations(session, entries)
+    sensitive = sensitive_locations(session, entries)
     reverted = set(
         session.scalars(
             select(AuditEntry.reverts_id).where(AuditEntry.reverts_id.in_([e.id for e in entries]))

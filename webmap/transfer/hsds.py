@@ -1,11 +1,13 @@
 """The directory as an Open Referral HSDS 3.0 tabular data package (``/export/hsds.zip``).
 
 One CSV per HSDS table — organization, service, location, service_at_location, phone, address,
-schedule, plus taxonomy, taxonomy_term and attribute for our categories and needs — and a
-``datapackage.json`` (Frictionless tabular data package) describing them. Built from the same
+schedule, plus taxonomy, taxonomy_term and attribute for our categories and needs, and metadata
+(the change history of the published records) — and a ``datapackage.json`` (Frictionless tabular
+data package) describing them. Built from the same
 :func:`~webmap.transfer.exporters.export_features` as the other exports, so filters and
 confidentiality are those of the list: a confidential location is published at its town, without
-street address. Nothing is known about opening hours yet, so ``schedules.csv`` has no row.
+street address, and its history hides what the history pages hide. Nothing is known about opening
+hours yet, so ``schedules.csv`` has no row.
 
 :func:`validate_package` checks every record against the HSDS JSON schemas (``jsonschema``).
 """
@@ -23,13 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..config import PROJECT_ROOT
 from ..directory.query import ServiceFilter
 from ..directory.visibility import PUBLIC, Viewer
-from ..models import AdminArea, Organization, Phone, Service
+from ..history.service import is_hidden, sensitive_locations
+from ..models import AdminArea, AuditEntry, Organization, Phone, Service, ServiceAtLocation
 from ..taxonomy import CATEGORIES, NEEDS, SEXES
 from .exporters import ATTRIBUTION, export_features
 
@@ -37,6 +40,7 @@ HSDS_VERSION = "3.0"
 NAMESPACE = uuid.UUID("0b7f4a55-6f0e-4c8e-9a3c-5d1f2e9a7c11")  # ids of rows we derive
 COUNTRY = "CI"
 STATUS = {"active": "active", "inactive": "inactive", "planned": "inactive"}
+HIDDEN_VALUE = "masqué : lieu confidentiel"  # what the history pages say for the same values
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,14 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
         _uuid("id", True), _uuid("link_id"), _uuid("taxonomy_term_id"), Column("link_type"),
         Column("link_entity"), Column("value"),
     )),
+    # The audit_entry rows of the published records (HSDS: resource_id, resource_type required in
+    # tabular form; last_action_date is a date).
+    "metadata": ("metadata.csv", (
+        _uuid("id", True), _uuid("resource_id", True), Column("resource_type", required=True),
+        Column("last_action_date", "date", required=True), Column("last_action_type", required=True),
+        Column("field_name", required=True), Column("previous_value", required=True),
+        Column("replacement_value", required=True), Column("updated_by", required=True),
+    )),
 }
 
 FOREIGN_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -112,6 +124,8 @@ FOREIGN_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "taxonomy_term": (("taxonomy_id", "taxonomy"),),
     "attribute": (("taxonomy_term_id", "taxonomy_term"), ("link_id", "service")),
 }
+# metadata.resource_id points into the table named by its resource_type (checked by validate_package;
+# a Frictionless foreign key cannot say so).
 
 VOCABULARIES = {
     "category": ("webmap — catégories de structures", CATEGORIES),
@@ -165,11 +179,16 @@ def build_tables(
     service_ids = list(dict.fromkeys(uuid.UUID(f["properties"]["id"]) for f in features))
     services: dict[uuid.UUID, Service] = {}
     phones: list[Phone] = []
+    links: dict[tuple[str, str], str] = {}  # (service id, location id) → service_at_location.id
     for chunk in _chunks(service_ids):
         services.update({s.id: s for s in session.scalars(select(Service).where(Service.id.in_(chunk)))})
         phones.extend(session.scalars(
             select(Phone).where(Phone.service_id.in_(chunk)).order_by(Phone.service_id, Phone.number)
         ))
+        links.update({(str(s), str(loc)): str(i) for i, s, loc in session.execute(
+            select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id)
+            .where(ServiceAtLocation.service_id.in_(chunk))
+        )})
     org_ids = sorted({s.organization_id for s in services.values()}, key=str)
     organizations: list[Organization] = []
     for chunk in _chunks(org_ids):
@@ -257,7 +276,58 @@ def build_tables(
                     "id": derived_id("term", kind, code), "code": code, "name": str(label),
                     "description": english, "taxonomy_id": taxonomy_id, "language": "fr",
                 })
+    # The history's ids of the published records → their ids in the package (the links get
+    # derived ids there).
+    published = {name: {r["id"]: r["id"] for r in tables[name]}
+                 for name in ("organization", "service", "location", "phone")}
+    published["service_at_location"] = {
+        links[(r["service_id"], r["location_id"])]: r["id"] for r in tables["service_at_location"]
+    }
+    tables["metadata"] = _metadata(session, published, viewer)
     return tables
+
+
+_METADATA_COLUMNS = (
+    AuditEntry.id, AuditEntry.resource_id, AuditEntry.resource_type, AuditEntry.last_action_date,
+    AuditEntry.last_action_type, AuditEntry.field_name, AuditEntry.previous_value,
+    AuditEntry.replacement_value, AuditEntry.updated_by,
+)
+
+
+def _metadata(session: Session, published: dict[str, dict[str, str]], viewer: Viewer) -> list[dict]:
+    """The ``audit_entry`` rows of the published records as HSDS metadata, oldest first.
+
+    ``published``: table → {id in the history → id in the package}. A value the history pages
+    hide from ``viewer`` (position, address, sous-préfecture of a place that is or ever was
+    confidential: :func:`webmap.history.service.is_hidden`) reads ``HIDDEN_VALUE``. ``updated_by``
+    is the name the pages show beside each change.
+    """
+    pairs = [(table, key) for table, ids in published.items() for key in ids]
+    rows: list[tuple] = []
+    for chunk in _chunks(pairs):
+        wanted: dict[str, list[str]] = {}
+        for table, key in chunk:
+            wanted.setdefault(table, []).append(key)
+        entries = session.execute(select(*_METADATA_COLUMNS).where(or_(*(
+            and_(AuditEntry.resource_type == table, AuditEntry.resource_id.in_(keys))
+            for table, keys in wanted.items()
+        )))).all()
+        sensitive = sensitive_locations(session, entries)
+        rows.extend((entry, is_hidden(entry, viewer, sensitive)) for entry in entries)
+    rows.sort(key=lambda row: row[0].id)
+    return [{
+        "id": derived_id("metadata", entry.id),
+        "resource_id": published[entry.resource_type][entry.resource_id],
+        "resource_type": entry.resource_type,
+        "last_action_date": entry.last_action_date.astimezone(dt.UTC).date().isoformat(),
+        "last_action_type": entry.last_action_type,
+        "field_name": entry.field_name,
+        # A creation has no previous value, a deletion no replacement: nothing there to hide.
+        "previous_value": HIDDEN_VALUE if hidden and entry.last_action_type != "create" else entry.previous_value,
+        "replacement_value": HIDDEN_VALUE if hidden and entry.last_action_type != "delete"
+        else entry.replacement_value,
+        "updated_by": entry.updated_by,
+    } for entry, hidden in rows]
 
 
 def _cell(value: object) -> str:
@@ -392,4 +462,8 @@ def validate_package(content: bytes, schema_dir: Path | None = None) -> list[str
                 value = record.get(field)
                 if value is not None and value not in ids.get(target, set()):
                     problems.append(f"{name} row {index}: {field} {value} not in {target}")
+    for index, record in enumerate(tables.get("metadata", []), start=1):
+        target, value = record.get("resource_type"), record.get("resource_id")
+        if value not in ids.get(target, set()):
+            problems.append(f"metadata row {index}: resource_id {value} not in {target}")
     return problems
