@@ -12,14 +12,32 @@ downloaded. Every request the page makes is recorded in ``page.requests``. Set
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from webmap import create_app
+from webmap.models import (
+    AppUser,
+    AuditEntry,
+    ChangeProposal,
+    Location,
+    LoginAttempt,
+    Organization,
+    Phone,
+    Service,
+    ServiceAtLocation,
+    user_organization,
+)
+from webmap.models.transfer import ImportBatch, ImportedService
+
+PASSWORD = "une phrase assez longue"  # of every account a browser test commits
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -103,3 +121,49 @@ def screenshot(page, name: str) -> None:
 def wait_for_map(page, timeout: float = 20_000) -> None:
     """Wait until the client reports its first services load and the default boundaries."""
     page.wait_for_function("() => window.webmap && window.webmap.ready === true", timeout=timeout)
+
+
+def sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the French form; staff land on the directory."""
+    page.goto(base + "/auth/login")
+    assert page.locator("h1").inner_text() == "Se connecter"
+    page.get_by_label("Adresse électronique", exact=True).fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(r"/directory/$"))
+
+
+def purge(
+    session: Session,
+    *,
+    services: Iterable = (),
+    organizations: Iterable = (),
+    users: Iterable = (),
+    emails: Iterable[str] = (),
+) -> None:
+    """Delete what a browser test committed, and everything hanging from it: the services, their
+    places (and the organizations' places), phones, links, proposals and imports, the accounts
+    and their organizations' links, the organizations, the history entries of all of these or
+    made by these accounts, and the sign-in attempts of ``emails``. The caller commits."""
+    services, organizations, users = list(services), list(organizations), list(users)
+    links = list(session.scalars(select(ServiceAtLocation.id).where(ServiceAtLocation.service_id.in_(services))))
+    locations = set(session.scalars(
+        select(ServiceAtLocation.location_id).where(ServiceAtLocation.service_id.in_(services))))
+    locations |= set(session.scalars(select(Location.id).where(Location.organization_id.in_(organizations))))
+    phones = list(session.scalars(select(Phone.id).where(Phone.service_id.in_(services))))
+    batches = list(session.scalars(select(ImportBatch.id).where(ImportBatch.created_by.in_([str(u) for u in users]))))
+    resources = [str(i) for i in [*organizations, *services, *locations, *phones, *links]]
+    session.execute(delete(AuditEntry).where(or_(AuditEntry.resource_id.in_(resources),
+                                                 AuditEntry.actor_id.in_(users))))
+    session.execute(delete(ChangeProposal).where(ChangeProposal.service_id.in_(services)))
+    session.execute(delete(ImportedService).where(or_(ImportedService.batch_id.in_(batches),
+                                                      ImportedService.service_id.in_(services))))
+    session.execute(delete(ImportBatch).where(ImportBatch.id.in_(batches)))
+    session.execute(delete(Phone).where(Phone.id.in_(phones)))
+    session.execute(delete(ServiceAtLocation).where(ServiceAtLocation.id.in_(links)))
+    session.execute(delete(Service).where(Service.id.in_(services)))
+    session.execute(delete(Location).where(Location.id.in_(locations)))
+    session.execute(delete(user_organization).where(user_organization.c.user_id.in_(users)))
+    session.execute(delete(AppUser).where(AppUser.id.in_(users)))
+    session.execute(delete(Organization).where(Organization.id.in_(organizations)))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email.in_(list(emails))))

@@ -12,31 +12,25 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import create_engine, delete, or_, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from webmap.auth.service import create_user
 from webmap.models import (
     AppUser,
-    AuditEntry,
-    ChangeProposal,
     Location,
-    LoginAttempt,
     Organization,
-    Phone,
     Service,
     ServiceAtLocation,
-    user_organization,
 )
 from webmap.text import fold
 
-from .conftest import screenshot
+from .conftest import PASSWORD, purge, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
 ADMIN_EMAIL = "e2e-admin@example.org"
 EDITOR_EMAIL = "e2e-editeur@example.org"
-PASSWORD = "une phrase assez longue"
 NGO = "ONG e2e Enfance Solidaire"
 
 
@@ -65,33 +59,14 @@ def acceptance(database_url):
 
 def _clean(engine, ids: dict) -> None:
     with Session(engine) as session:
-        users = list(session.scalars(select(AppUser.id).where(AppUser.email.in_([ADMIN_EMAIL, EDITOR_EMAIL]))))
-        services = list(session.scalars(select(Service.id).where(Service.organization_id == ids["ngo"])))
-        locations = list(session.scalars(select(Location.id).where(Location.organization_id == ids["ngo"])))
-        phones = list(session.scalars(select(Phone.id).where(Phone.service_id.in_(services))))
-        links = list(session.scalars(select(ServiceAtLocation.id).where(ServiceAtLocation.service_id.in_(services))))
-        resources = [str(i) for i in [ids["ngo"], *services, *locations, *phones, *links]]
-        session.execute(delete(AuditEntry).where(or_(AuditEntry.resource_id.in_(resources),
-                                                     AuditEntry.actor_id.in_(users))))
-        session.execute(delete(ChangeProposal).where(ChangeProposal.service_id.in_(services)))
-        session.execute(delete(Phone).where(Phone.id.in_(phones)))
-        session.execute(delete(ServiceAtLocation).where(ServiceAtLocation.id.in_(links)))
-        session.execute(delete(Service).where(Service.id.in_(services)))
-        session.execute(delete(Location).where(Location.id.in_(locations)))
-        session.execute(delete(user_organization).where(user_organization.c.user_id.in_(users)))
-        session.execute(delete(AppUser).where(AppUser.id.in_(users)))
-        session.execute(delete(Organization).where(Organization.id == ids["ngo"]))
-        session.execute(delete(LoginAttempt).where(LoginAttempt.email.in_([ADMIN_EMAIL, EDITOR_EMAIL])))
+        purge(
+            session,
+            services=session.scalars(select(Service.id).where(Service.organization_id == ids["ngo"])),
+            organizations=[ids["ngo"]],
+            users=session.scalars(select(AppUser.id).where(AppUser.email.in_([ADMIN_EMAIL, EDITOR_EMAIL]))),
+            emails=[ADMIN_EMAIL, EDITOR_EMAIL],
+        )
         session.commit()
-
-
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    assert page.locator("h1").inner_text() == "Se connecter"
-    page.get_by_label("Adresse électronique", exact=True).fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/directory/$"))
 
 
 def _sign_out(page) -> None:
@@ -101,7 +76,7 @@ def _sign_out(page) -> None:
 
 def test_acceptance_path_admin_editor_form_and_public_view(live_server, page, acceptance, database_url):
     # 1. The admin signs in and creates an editor for the NGO.
-    _sign_in(page, live_server, ADMIN_EMAIL)
+    sign_in(page, live_server, ADMIN_EMAIL)
     assert "Awa Koné (e2e)" in page.locator(".wm-account").inner_text()
     page.get_by_role("link", name="Utilisateurs").click()
     page.get_by_role("link", name="+ Nouvel utilisateur").click()
@@ -117,7 +92,7 @@ def test_acceptance_path_admin_editor_form_and_public_view(live_server, page, ac
     _sign_out(page)
 
     # 2. The editor signs in and adds a service through the French form.
-    _sign_in(page, live_server, EDITOR_EMAIL)
+    sign_in(page, live_server, EDITOR_EMAIL)
     page.get_by_role("link", name="+ Ajouter une structure").click()
     page.wait_for_function("document.getElementById('wd-picker-map').dataset.ready === 'true'")
     assert page.locator("html").get_attribute("lang") == "fr"

@@ -16,30 +16,22 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, func, or_, select
+from sqlalchemy import create_engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from webmap.auth.service import create_user
 from webmap.models import (
-    AppUser,
-    AuditEntry,
-    Location,
-    LoginAttempt,
     Organization,
-    Phone,
     Service,
-    ServiceAtLocation,
-    user_organization,
 )
 from webmap.models.transfer import ImportBatch, ImportedService
 
-from .conftest import screenshot
+from .conftest import PASSWORD, purge, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "data" / "templates" / "services_template.csv"
 EDITOR_EMAIL = "e2e-import@example.org"
-PASSWORD = "une phrase assez longue"
 NGO = "ONG e2e Import Solidarité"
 MARK = "e2e import"  # in every imported name, so a stray record is found and removed too
 
@@ -93,26 +85,15 @@ def _services(session: Session, ngo_id) -> list:
 def _clean(engine, ids: dict) -> None:
     with Session(engine) as session:
         services = _services(session, ids["ngo"])
-        organizations = {ids["ngo"], *session.scalars(select(Service.organization_id).where(Service.id.in_(services)))}
-        locations = list(session.scalars(select(ServiceAtLocation.location_id)
-                                         .where(ServiceAtLocation.service_id.in_(services))))
-        phones = list(session.scalars(select(Phone.id).where(Phone.service_id.in_(services))))
-        links = list(session.scalars(select(ServiceAtLocation.id).where(ServiceAtLocation.service_id.in_(services))))
-        batches = list(session.scalars(select(ImportBatch.id).where(ImportBatch.created_by == str(ids["user"]))))
-        resources = [str(i) for i in [*organizations, *services, *locations, *phones, *links]]
-        session.execute(delete(AuditEntry).where(or_(AuditEntry.resource_id.in_(resources),
-                                                     AuditEntry.actor_id == ids["user"])))
-        session.execute(delete(ImportedService).where(or_(ImportedService.batch_id.in_(batches),
-                                                          ImportedService.service_id.in_(services))))
-        session.execute(delete(ImportBatch).where(ImportBatch.id.in_(batches)))
-        session.execute(delete(Phone).where(Phone.id.in_(phones)))
-        session.execute(delete(ServiceAtLocation).where(ServiceAtLocation.id.in_(links)))
-        session.execute(delete(Service).where(Service.id.in_(services)))
-        session.execute(delete(Location).where(Location.id.in_(locations)))
-        session.execute(delete(user_organization).where(user_organization.c.user_id == ids["user"]))
-        session.execute(delete(AppUser).where(AppUser.id == ids["user"]))
-        session.execute(delete(Organization).where(Organization.id.in_(organizations)))
-        session.execute(delete(LoginAttempt).where(LoginAttempt.email == EDITOR_EMAIL))
+        # The NGO, and any organization an import run astray may have given our services.
+        owners = session.scalars(select(Service.organization_id).where(Service.id.in_(services)))
+        purge(
+            session,
+            services=services,
+            organizations={ids["ngo"], *owners},
+            users=[ids["user"]],
+            emails=[EDITOR_EMAIL],
+        )
         session.commit()
 
 
@@ -134,14 +115,6 @@ def _stored(database_url, ids: dict) -> tuple[list[Service], list[ImportBatch]]:
         engine.dispose()
 
 
-def _sign_in(page, base: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("Adresse électronique", exact=True).fill(EDITOR_EMAIL)
-    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/directory/$"))
-
-
 def _upload(page, path: Path) -> None:
     """Fill the upload form as a person would and send it; wait for the dry-run report."""
     assert page.locator("h1").inner_text() == "Importer des services"
@@ -161,7 +134,7 @@ def _counts(page) -> list[str]:
 
 def test_editor_imports_a_csv_after_a_dry_run_that_names_the_bad_row(live_server, page, editor, database_url,
                                                                     tmp_path):
-    _sign_in(page, live_server)
+    sign_in(page, live_server, EDITOR_EMAIL)
     page.get_by_role("link", name="Importer un fichier").click()
     page.wait_for_url(re.compile(r"/directory/import$"))
 
