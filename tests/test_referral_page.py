@@ -198,6 +198,34 @@ def test_page_weighs_under_300_kb_before_map_data(client, query):
     print(f"/referral{query}: {total:,} bytes (HTML {len(html.data):,} + {len(assets)} assets)")
 
 
+BROWSER_ENCODINGS = {"Accept-Encoding": "br, gzip, deflate"}
+
+
+@pytest.mark.parametrize("query", ["", "?place=odienne&need=shelter"])
+def test_page_and_its_map_data_are_compressed_on_the_wire(client, query):
+    """What a phone's browser downloads (it accepts Brotli): the page's scripts and styles, the
+    boundaries of its offline basemap and the results fragment compressed; the HTML page itself
+    is not (see test_compression.py). Prints the figures the README quotes."""
+    html = client.get("/referral" + query, headers=BROWSER_ENCODINGS)
+    assert "Content-Encoding" not in html.headers
+    page = _parse(html.get_data(as_text=True))
+    assets = page.scripts + page.stylesheets
+    config = re.search(r'<script type="application/json" id="rf-config">(.*?)</script>', html.get_data(as_text=True))
+    client_config = json.loads(config.group(1))
+    map_data = [client_config["regionsUrl"], client_config["countryUrl"]]
+    plain = wire = len(html.data)
+    for url in assets + map_data:
+        whole = _asset_bytes(client, url)
+        with client.get(url, headers=BROWSER_ENCODINGS) as response:
+            assert response.status_code == 200, url
+            if whole >= 1024:
+                assert response.headers.get("Content-Encoding") in ("br", "deflate"), url
+            sent = len(response.data)
+        plain, wire = plain + whole, wire + sent
+    assert wire < plain / 2.5, (wire, plain)
+    print(f"/referral{query} with map data: {plain:,} bytes uncompressed, {wire:,} bytes on the wire")
+
+
 def test_translations_are_complete():
     for lang in ("fr", "en"):
         path = Path(PROJECT_ROOT, "webmap/referral/translations", lang, "LC_MESSAGES/messages.po")

@@ -48,6 +48,18 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         # Requests are parsed (CSRF check) before any view runs, so uploads are capped app-wide:
         # the import limit (10 MB, webmap.transfer.limits) plus room for the form fields.
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # Compressed responses (Flask-Compress) for slow connections: scripts, styles, JSON and
+        # GeoJSON, SVG — never HTML pages, which carry CSRF tokens next to text from the query
+        # string (the BREACH attack). Static files (``static``, ``assets.vendor``) are compressed
+        # as they stream (``webmap/compression.py``). See the README, "Light on the wire".
+        "COMPRESS_MIMETYPES": [
+            "text/javascript", "application/javascript", "text/css", "application/json",
+            "application/geo+json", "image/svg+xml", "text/csv",
+        ],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
+        "COMPRESS_STREAMING_ENDPOINT_CONDITIONAL": ["static", "assets.vendor"],
+        "COMPRESS_MIN_SIZE": 1024,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": env.get("WEBMAP_SECURE_COOKIES", "0") == "1",

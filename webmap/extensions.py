@@ -8,6 +8,7 @@ from typing import TypeVar
 import psycopg
 from flask import Flask, current_app, g
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Connection, Engine, create_engine
@@ -128,5 +129,6 @@ class Database:
 
 db = Database()
 babel = Babel()
+compress = Compress()
 csrf = CSRFProtect()
 login_manager = LoginManager()
