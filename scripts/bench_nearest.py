@@ -437,7 +437,7 @@ def _processes(name: str) -> list[int]:
 
 class CpuMeter:
     """CPU seconds spent by gunicorn (master and workers), PostgreSQL (every server process:
-    other users' work counts too) and this load generator, between ``start`` and ``stop``."""
+    other users' work counts too) and this load generator, since ``start``."""
 
     def __init__(self, server: Gunicorn) -> None:
         self.server = server

@@ -158,23 +158,22 @@ def _parameters(criteria: Criteria) -> dict:
 
 def _eligibility(shape: _Shape) -> list:
     """SQL conditions on ``service_point`` (which holds the service's eligibility columns)."""
-    Service = ServicePoint  # noqa: N806 (the service's columns, copied)
     # A constant, not a parameter: it matches the partial indexes' predicate (status = 'active').
-    conditions = [Service.status == literal_column("'active'")]
+    conditions = [ServicePoint.status == literal_column("'active'")]
     if shape.categories:
-        conditions.append(Service.category == any_(bindparam("categories", type_=ARRAY(String))))
+        conditions.append(ServicePoint.category == any_(bindparam("categories", type_=ARRAY(String))))
     if shape.needs:
-        conditions.append(Service.needs.op("@>")(bindparam("needs", type_=ARRAY(String(32)))))
+        conditions.append(ServicePoint.needs.op("@>")(bindparam("needs", type_=ARRAY(String(32)))))
     if shape.age:
         age = bindparam("age", type_=Integer)
-        conditions.append(or_(Service.minimum_age.is_(None), Service.minimum_age <= age))
-        conditions.append(or_(Service.maximum_age.is_(None), Service.maximum_age >= age))
+        conditions.append(or_(ServicePoint.minimum_age.is_(None), ServicePoint.minimum_age <= age))
+        conditions.append(or_(ServicePoint.maximum_age.is_(None), ServicePoint.maximum_age >= age))
     if shape.sex:
         conditions.append(
             or_(
-                Service.sexes.is_(None),
-                Service.sexes == literal_column("'all'"),
-                Service.sexes == bindparam("sex", type_=String),
+                ServicePoint.sexes.is_(None),
+                ServicePoint.sexes == literal_column("'all'"),
+                ServicePoint.sexes == bindparam("sex", type_=String),
             )
         )
     return conditions
@@ -200,9 +199,9 @@ def _origin_geom():
     )
 
 
-@functools.lru_cache(maxsize=512)
 def statement(viewer: Viewer, shape: _Shape, candidates: int):
-    """The search's SQL for this viewer, filter shape and candidate count (built once per process).
+    """The search's SQL for this viewer, filter shape and candidate count (built and compiled
+    once per process, by ``compiled``).
 
     The candidates are the ``candidates`` eligible rows of ``service_point`` nearest to the
     origin by the planar distance (``deg``) of the point this viewer is shown: one walk of one

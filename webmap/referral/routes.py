@@ -35,12 +35,16 @@ def _json(document: dict, status: int = 200) -> Response:
 def api_nearest():
     args = request.args
     criteria = parse_criteria(args)  # parameters are all checked before the origin is resolved
-    origin_args = parse_origin(args)
+    result = _find(parse_origin(args), criteria)
+    return _json(result.as_dict())
+
+
+def _find(origin_args, criteria: nearest.Criteria) -> nearest.NearestResult:
+    """Resolve the origin (gazetteer, on ``db.session``), then search on the lookup pool."""
     origin = nearest.resolve_origin(db.session, **origin_args.__dict__)
     db.end_read()
     viewer = current_viewer()
-    result = db.lookup(lambda connection: nearest.find_nearest(connection, origin, criteria, viewer))
-    return _json(result.as_dict())
+    return db.lookup(lambda connection: nearest.find_nearest(connection, origin, criteria, viewer))
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -56,11 +60,9 @@ def _search(limit: int | None = None) -> tuple[dict, int]:
         origin_args = parse_page_origin(args)
         if not origin_args.given:
             return context, 200
-        origin = nearest.resolve_origin(db.session, **origin_args.__dict__)
-        db.end_read()
-        context["origin"] = origin
-        viewer = current_viewer()
-        context["result"] = db.lookup(lambda connection: nearest.find_nearest(connection, origin, criteria, viewer))
+        result = _find(origin_args, criteria)
+        context["origin"] = result.origin
+        context["result"] = result
     except WebmapError as exc:
         context["error"] = page_error(exc)
         return context, exc.status
