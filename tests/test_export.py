@@ -158,7 +158,7 @@ ROUND_TRIP = [
     ServiceInput(
         name="Aller-retour Foyer Sœurs de Béoumi", category="chpm", organization_name="Œuvre Aller-Retour",
         source="Test aller-retour", lon=-5.5712, lat=7.6741, precision="exact", confidential=True,
-        public_contact="Direction régionale", address="Quartier Résidentiel, villa 3",
+        public_contact="Direction régionale", address="Quartier Résidentiel, villa 3", town="Béoumi",
         description="Hébergement d'urgence ; « accueil » 24 h/24", alternate_name="FSB",
         needs=["shelter", "psychosocial"], minimum_age=6, maximum_age=17, sexes="female", capacity=24,
         capacity_updated=dt.date(2024, 3, 31), status="active", email="foyer@example.org",

@@ -280,15 +280,6 @@ def test_public_ranking_uses_displayed_points_so_it_cannot_reveal_exact_ones(db_
     assert [r["name"] for r in nearest.find_nearest(db_session, origin, criteria, STAFF).results] == ["Confidentiel"]
 
 
-def test_confidential_without_a_town_is_shown_on_the_grid(db_session, make):
-    lon, lat = _near(3, 3)
-    make.service(name="Sans ville", category="private_care", lon=lon, lat=lat, location={"confidential": True})
-    origin = Origin(kind="point", lat=SPOT[0], lon=SPOT[1])
-    result = nearest.find_nearest(db_session, origin, Criteria(categories=("private_care",)), PUBLIC).results[0]
-    assert result["masked"] is True
-    assert (result["lat"], result["lon"]) == (round(round(lat, 1), 5), round(round(lon, 1), 5))
-
-
 def test_anonymous_api_masks_the_seed_centres(client):
     body = _get(client, "place=Man&need=shelter")
     for result in body["results"]:

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 from ..errors import NotFound
 from ..models import Location, Organization, Phone, Service, ServiceAtLocation
 from ..text import fold
-from .visibility import PUBLIC, Viewer, displayed_geom, is_masked, town_place, within_envelope
+from .visibility import (
+    PUBLIC,
+    Viewer,
+    displayed_area,
+    displayed_geom,
+    in_area,
+    is_masked,
+    town_place,
+    within_envelope,
+)
 
 DEFAULT_LIMIT = 1000
 # A record whose last verification is older than this is flagged stale everywhere.
@@ -66,6 +75,8 @@ def _base_select(viewer: Viewer) -> Select:
             masked.label("masked"),
             func.ST_X(geom).label("lon"),
             func.ST_Y(geom).label("lat"),
+            displayed_area(viewer, "adm1").label("adm1_pcode"),
+            displayed_area(viewer, "adm2").label("adm2_pcode"),
             _phones_subquery().label("phones"),
         )
         .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
@@ -99,9 +110,9 @@ def search_services(
             )
         )
     if filters.adm1_pcode:
-        stmt = stmt.where(Location.adm1_pcode == filters.adm1_pcode)
+        stmt = stmt.where(in_area(viewer, "adm1", filters.adm1_pcode))
     if filters.adm2_pcode:
-        stmt = stmt.where(Location.adm2_pcode == filters.adm2_pcode)
+        stmt = stmt.where(in_area(viewer, "adm2", filters.adm2_pcode))
     if filters.needs:
         # ``@>`` (contains every need); the model's generic ARRAY has no ``contains()``.
         stmt = stmt.where(Service.needs.op("@>")(cast(list(filters.needs), PG_ARRAY(String(32)))))
@@ -144,8 +155,8 @@ def _feature(row) -> dict:
         "organization": row.organization_name,
         "town": location.town,
         "address": None if masked else location.address,
-        "adm1_pcode": location.adm1_pcode,
-        "adm2_pcode": location.adm2_pcode,
+        "adm1_pcode": row.adm1_pcode,
+        "adm2_pcode": row.adm2_pcode,
         "phones": sorted(row.phones or []),
         "email": service.email,
         "public_contact": location.public_contact,

@@ -27,6 +27,7 @@ from .validation import (
     check_capacity,
     normalise_email,
     normalise_phone,
+    public_town,
     situate,
 )
 
@@ -46,7 +47,9 @@ class ServiceInput:
     confidential: bool = False
     public_contact: str | None = None
     address: str | None = None
-    town: str | None = None  # defaults to the nearest gazetteer town
+    # The town the place is in or next to; defaults to the nearest gazetteer town. Required for
+    # a confidential place: the public is shown that town (see directory/visibility.py).
+    town: str | None = None
     description: str | None = None
     alternate_name: str | None = None
     needs: list[str] = field(default_factory=list)
@@ -116,6 +119,10 @@ def validate(session: Session, data: ServiceInput) -> dict:
         errors["position"] = _("A position is required (map, gazetteer town or coordinates).")
     else:
         clean["situation"] = _check(errors, "position", lambda: situate(session, data.lon, data.lat))
+    if data.confidential:
+        clean["public_town"] = _check(
+            errors, "town", lambda: public_town(session, data.town, data.lon, data.lat)
+        )
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -136,6 +143,8 @@ def save_service(session: Session, data: ServiceInput, service: Service | None =
     """Create (``service`` None) or update a service with its first location and its phones."""
     clean = validate(session, data)
     situation = clean["situation"]
+    # A confidential place is shown at the town its editor named, never at a place near its point.
+    town = clean.get("public_town")
     if data.organization_id is not None:
         organization = session.get(Organization, data.organization_id)
         if organization is None:
@@ -176,8 +185,8 @@ def save_service(session: Session, data: ServiceInput, service: Service | None =
         "organization": organization,
         "name": clean["name"],
         "address": data.address,
-        "town": data.town or situation.town,
-        "place_id": situation.place_id,
+        "town": town.name if town else (data.town or situation.town),
+        "place_id": town.id if town else situation.place_id,
         "adm3_pcode": situation.adm3_pcode,
         "adm2_pcode": situation.adm2_pcode,
         "adm1_pcode": situation.adm1_pcode,

@@ -12,12 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..config import PROJECT_ROOT
 from ..models import Location, Organization, Phone, Place, Service, ServiceAtLocation
 from ..text import fold
+from .validation import find_town
 
 SEED_FILE = PROJECT_ROOT / "data" / "geo" / "seed_directory.toml"
 SEED_NAMESPACE = uuid.UUID("6f1c9a52-3a57-4c0e-9f55-2f3b9c1d7e10")
@@ -31,14 +31,9 @@ def seed_id(key: str, kind: str) -> uuid.UUID:
     return uuid.uuid5(SEED_NAMESPACE, f"{kind}:{key}")
 
 
-def find_town(session: Session, town: str) -> Place:
-    """The most populous gazetteer place whose name folds to ``town``."""
-    place = session.scalars(
-        select(Place)
-        .where(Place.name_key == fold(town))
-        .order_by(Place.population.desc().nulls_last(), Place.id)
-        .limit(1)
-    ).first()
+def _seed_town(session: Session, town: str) -> Place:
+    """The seed's town in the gazetteer (the most populous place of that name)."""
+    place = find_town(session, town)
     if place is None:
         raise SeedError(f"town {town!r} is not in the gazetteer; run `webmap geodata` first")
     return place
@@ -71,7 +66,7 @@ def load_seed(session: Session, path: Path = SEED_FILE) -> dict[str, int]:
     counts: Counter = Counter()
     for entry in document["structure"]:
         key = entry["key"]
-        place = find_town(session, entry["town"])
+        place = _seed_town(session, entry["town"])
         org = _upsert(
             session,
             Organization,

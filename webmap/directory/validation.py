@@ -9,11 +9,12 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from ..errors import WebmapError
 from ..models import AdminArea, Place
+from ..text import fold
 
 # Côte d'Ivoire has 10-digit national numbers since 31 January 2021 (ARTCI numbering plan);
 # short national codes such as 116 (child helpline), 111, 170, 180 or 185 are kept as they are.
@@ -137,3 +138,65 @@ def situate(session: Session, lon: float, lat: float) -> Situation:
         place_id=town.id if town else None,
         town=town.name if town else None,
     )
+
+
+# A confidential location's named town must lie within this distance of its exact point: a
+# guard against a homonym elsewhere in the country, not a precision (the town stays public).
+TOWN_MAX_DISTANCE_KM = 60
+
+
+def _named(name: str | None):
+    """SQL condition: the place is called ``name`` (accents and case ignored), or None."""
+    key = fold(name or "")
+    if not key:
+        return None
+    alternates = literal("|") + func.coalesce(Place.alternate_key, "") + literal("|")
+    return Place.name_key == key, alternates.contains(f"|{key}|", autoescape=True)
+
+
+_BY_POPULATION = (Place.population.desc().nulls_last(), Place.id)
+
+
+def find_town(session: Session, name: str | None) -> Place | None:
+    """The gazetteer place named ``name`` (accents and case ignored), the most populous first.
+
+    Official names win over alternate names ("Bassam" finds Grand-Bassam only when no place is
+    officially called Bassam).
+    """
+    conditions = _named(name)
+    for condition in conditions or ():
+        place = session.scalars(select(Place).where(condition).order_by(*_BY_POPULATION).limit(1)).first()
+        if place is not None:
+            return place
+    return None
+
+
+def public_town(session: Session, name: str | None, lon: float | None, lat: float | None) -> Place:
+    """The town where the public is shown a confidential location: the one its editor named.
+
+    Never derived from the exact point (the nearest village would locate a shelter). Among
+    places of that name, the most populous within ``TOWN_MAX_DISTANCE_KM`` of the point is
+    taken: the point only tells homonyms apart, and the town it picks is public anyway.
+    """
+    conditions = _named(name)
+    if conditions is None:
+        raise InvalidValue(
+            _("A confidential place needs its town: the public is shown the town, never the position.")
+        )
+    if lon is None or lat is None:
+        place = find_town(session, name)
+        if place is None:
+            raise InvalidValue(_("%(town)s is not in the gazetteer: choose the town from the list.", town=name.strip()))
+        return place
+    km = func.ST_Distance(func.geography(Place.geom), func.geography(_point(lon, lat))) / 1000
+    for condition in conditions:
+        rows = session.execute(select(Place, km.label("km")).where(condition).order_by(*_BY_POPULATION)).all()
+        near = [row.Place for row in rows if row.km <= TOWN_MAX_DISTANCE_KM]
+        if near:
+            return near[0]
+        if rows:
+            raise InvalidValue(
+                _("%(town)s lies %(km)d km from the position given: name the town the place is in "
+                  "or next to.", town=rows[0].Place.name, km=round(min(row.km for row in rows)))
+            )
+    raise InvalidValue(_("%(town)s is not in the gazetteer: choose the town from the list.", town=name.strip()))

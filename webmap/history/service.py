@@ -21,8 +21,10 @@ from ..text import fold
 from . import codec
 from .recorder import audit_context
 
-# Location fields the public never sees for a location that is, or ever was, confidential.
-CONFIDENTIAL_FIELDS = frozenset({"geom", "address", "adm3_pcode"})
+# Location fields the public never sees for a location that is, or ever was, confidential: the
+# position and what was derived from it (its areas; before 0008 its town was the place nearest
+# the point). The current town is public and shown on the record itself.
+CONFIDENTIAL_FIELDS = frozenset({"geom", "address", "adm3_pcode", "adm2_pcode", "adm1_pcode", "place_id", "town"})
 # Records whose creation or deletion can be undone (a phone number added or removed).
 RECORD_REVERSIBLE = frozenset({"phone"})
 FIELD_ACTIONS = frozenset({"update", "deactivate", "reactivate", "verify", "revert", "approve"})
@@ -206,6 +208,8 @@ def _after_revert(session: Session, obj, table: str, name: str) -> None:
     """Keep derived columns in step with the restored one."""
     if table == "service" and name == "name":
         obj.name_key = fold(obj.name)
+    elif table == "location" and name in ("town", "confidential") and obj.confidential:
+        _follow_named_town(session, obj)
     elif table == "location" and name == "geom":
         from geoalchemy2.shape import to_shape
 
@@ -214,13 +218,30 @@ def _after_revert(session: Session, obj, table: str, name: str) -> None:
 
         point = to_shape(obj.geom)
         situation = situate(session, point.x, point.y)
-        previous_town = session.get(Place, obj.place_id) if obj.place_id is not None else None
-        if obj.town is None or (previous_town is not None and obj.town == previous_town.name):
-            obj.town = situation.town  # the town was the nearest one, not typed: follow the point
         obj.adm3_pcode = situation.adm3_pcode
         obj.adm2_pcode = situation.adm2_pcode
         obj.adm1_pcode = situation.adm1_pcode
+        if obj.confidential:
+            return  # shown at the town its editor named, wherever the point is
+        previous_town = session.get(Place, obj.place_id) if obj.place_id is not None else None
+        if obj.town is None or (previous_town is not None and obj.town == previous_town.name):
+            obj.town = situation.town  # the town was the nearest one, not typed: follow the point
         obj.place_id = situation.place_id
+
+
+def _follow_named_town(session: Session, location) -> None:
+    """A confidential location is shown at the town its editor named: resolve it again."""
+    from geoalchemy2.shape import to_shape
+
+    from ..directory.validation import InvalidValue, public_town
+
+    point = to_shape(location.geom)
+    try:
+        town = public_town(session, location.town, point.x, point.y)
+    except InvalidValue as exc:
+        raise RevertRefused(str(exc), {"field": "town"}) from exc
+    location.town = town.name
+    location.place_id = town.id
 
 
 def revert_entry(session: Session, entry_id: int) -> None:

@@ -62,6 +62,8 @@ class Location(Timestamped, Base):
     __tablename__ = "location"
     __table_args__ = (
         CheckConstraint(_one_of("precision", LOCATION_PRECISIONS), name="precision"),
+        # The public sees a confidential location at its town: it must have one (0008).
+        CheckConstraint("NOT confidential OR place_id IS NOT NULL", name="confidential_town"),
         # Confidential locations by town: the public nearest search reaches them through it.
         Index("ix_location_confidential_place_id", "place_id", postgresql_where=text("confidential")),
     )
@@ -71,7 +73,9 @@ class Location(Timestamped, Base):
     name: Mapped[str | None] = mapped_column(String(250))
     address: Mapped[str | None] = mapped_column(Text)
     town: Mapped[str | None] = mapped_column(String(200))
-    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))  # the town in the gazetteer
+    # The town in the gazetteer: for a confidential location the one its editor named, where the
+    # public sees it; otherwise the place nearest the point.
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"))
     adm3_pcode: Mapped[str | None] = mapped_column(String(16))
     adm2_pcode: Mapped[str | None] = mapped_column(String(16), index=True)
     adm1_pcode: Mapped[str | None] = mapped_column(String(16), index=True)
@@ -160,8 +164,8 @@ class ServicePoint(Base):
     the row, replaces joins per candidate (see webmap/referral/nearest.py).
 
     ``public_geom`` is the point the public is shown (``directory.visibility.displayed_geom``):
-    the exact point, or for a confidential location its town's point, or a 0.1° grid point
-    without a town. Only active services are in the spatial indexes.
+    the exact point, or for a confidential location its town's point (the town its editor
+    named). Only active services are in the spatial indexes.
     """
 
     __tablename__ = "service_point"
