@@ -209,7 +209,7 @@ def test_a_known_good_browser_is_not_delayed_by_a_guesser_behind_the_same_addres
     yet the owner's browser, which signed in before, signs in with the right password."""
     user = make.user(role="admin")
     assert _login(client, user.email, TEST_PASSWORD, ip="10.5.5.5").status_code == 302
-    assert devices.COOKIE in {cookie.key for cookie in client._cookies.values()}
+    assert client.get_cookie(devices.COOKIE, path="/auth/login") is not None
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/directory/")})
     guesser = app.test_client()
     for i in range(throttle.FREE_FAILURES_PER_ADDRESS):
@@ -348,8 +348,11 @@ def test_session_cookie_is_httponly_lax_and_secure_in_production(database_url, m
     user = make.user(role="admin")
     client = app.test_client()
     response = _login(client, user.email, TEST_PASSWORD)
-    cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"session", devices.COOKIE}
+    for cookie in cookies.values():
+        assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    assert "Path=/auth/login" in cookies[devices.COOKIE]  # sent to the sign-in form only
 
 
 def test_forms_without_a_valid_csrf_token_are_refused(database_url, make, db_session):
