@@ -86,9 +86,15 @@ class Factories:
 
 
 def sign_in(client, user: AppUser) -> None:
-    """Sign ``user`` in on the test client, as Flask-Login's session would after the login form."""
+    """Sign ``user`` in on the test client, as the login form does: a server-side session (in
+    the user's database session, so the test's transaction) whose token the cookie carries."""
+    from sqlalchemy.orm import object_session
+
+    from webmap.auth.sessions import open_session
+
+    token = open_session(object_session(user), user)
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = token
         session["_fresh"] = True
 
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from webmap import create_app
+from webmap.auth import devices, throttle
 from webmap.auth import service as accounts
-from webmap.auth import throttle
 from webmap.cli import main as cli
 from webmap.config import from_env
+from webmap.extensions import db
 from webmap.models import AppUser, LoginAttempt
 
 from .factories import TEST_PASSWORD, csrf_token, sign_in
@@ -152,38 +157,99 @@ def test_wrong_current_password_is_refused_in_french(client, make):
 # --- throttling -----------------------------------------------------------------------------
 
 
-def test_five_failures_lock_the_account_even_with_the_right_password(client, make, db_session):
+def _age_attempts(db_session, email: str, by: dt.timedelta) -> None:
+    """Move the account's attempts back in time, as if ``by`` had passed."""
+    db_session.execute(update(LoginAttempt).where(LoginAttempt.email == email)
+                       .values(attempted_at=LoginAttempt.attempted_at - by))
+    db_session.flush()
+
+
+def test_failures_from_elsewhere_never_delay_the_owner(client, make, db_session, app):
+    """Guessing from another address, however often, does not lock the account, the last admin
+    included: the owner's right password still opens it at once."""
     user = make.user(role="admin")
-    for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT):
+    guesser = app.test_client()
+    for _ in range(throttle.FREE_FAILURES):
+        assert _login(guesser, user.email, "mauvais mot de passe", ip="10.6.6.6").status_code == 401
+    assert _login(guesser, user.email, TEST_PASSWORD, ip="10.6.6.6").status_code == 429
+    assert _login(client, user.email, TEST_PASSWORD, ip="10.0.0.1").status_code == 302
+
+
+def test_failures_from_one_client_grow_its_delay_and_the_right_password_works_after(client, make, db_session):
+    user = make.user(role="admin")
+    for _ in range(throttle.FREE_FAILURES):
         assert _login(client, user.email, "mauvais mot de passe").status_code == 401
     response = _login(client, user.email, TEST_PASSWORD)
     assert response.status_code == 429
-    assert _flash(response) == "Trop de tentatives échouées. Réessayez dans 15 minute(s)."
+    assert _flash(response) == "Trop de tentatives échouées. Réessayez dans 1 minute(s)."
+    assert 0 < int(response.headers["Retry-After"]) <= throttle.FIRST_DELAY.total_seconds()
     assert client.get("/directory/dashboard").status_code == 302
-    # The locked attempt itself was not counted (the lock does not extend itself).
-    failures = db_session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == user.email))
-    assert failures == throttle.MAX_FAILURES_PER_ACCOUNT
-    # Another account from another address is not affected.
-    other = make.user(role="referral")
-    assert _login(client, other.email, TEST_PASSWORD, ip="10.0.0.2").status_code == 302
+    # The refused attempt was not counted (a wait does not extend itself).
+    count = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == user.email)
+    assert db_session.scalar(count) == throttle.FREE_FAILURES
+    # Once the first delay has passed, one more wrong password doubles it ...
+    _age_attempts(db_session, user.email, throttle.FIRST_DELAY + dt.timedelta(seconds=1))
+    assert _login(client, user.email, "mauvais mot de passe").status_code == 401
+    _age_attempts(db_session, user.email, throttle.FIRST_DELAY + dt.timedelta(seconds=1))
+    assert _login(client, user.email, TEST_PASSWORD).status_code == 429
+    # ... and after it the right password signs in: a delay, never a lock.
+    _age_attempts(db_session, user.email, throttle.FIRST_DELAY)
+    assert _login(client, user.email, TEST_PASSWORD).status_code == 302
 
 
-def test_the_account_lock_ends_when_the_failures_leave_the_window(client, make, db_session):
+def test_delays_double_up_to_a_ceiling():
+    assert throttle.delay_after(throttle.FREE_FAILURES - 1) == dt.timedelta(0)
+    assert throttle.delay_after(throttle.FREE_FAILURES) == throttle.FIRST_DELAY
+    assert throttle.delay_after(throttle.FREE_FAILURES + 1) == 2 * throttle.FIRST_DELAY
+    assert throttle.delay_after(throttle.FREE_FAILURES + 50) == throttle.MAX_DELAY
+
+
+def test_a_known_good_browser_is_not_delayed_by_a_guesser_behind_the_same_address(client, make, app):
+    """An office shares one address: a guesser there exhausts the address and the account's pair,
+    yet the owner's browser, which signed in before, signs in with the right password."""
+    user = make.user(role="admin")
+    assert _login(client, user.email, TEST_PASSWORD, ip="10.5.5.5").status_code == 302
+    assert client.get_cookie(devices.COOKIE, path="/auth/login") is not None
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/directory/")})
+    guesser = app.test_client()
+    for i in range(throttle.FREE_FAILURES_PER_ADDRESS):
+        email = user.email if i < throttle.FREE_FAILURES else f"guess{i}@example.org"
+        assert _login(guesser, email, "mauvais mot de passe", ip="10.5.5.5").status_code == 401
+    assert _login(guesser, user.email, TEST_PASSWORD, ip="10.5.5.5").status_code == 429
+    assert _login(guesser, "other@example.org", TEST_PASSWORD, ip="10.5.5.5").status_code == 429
+    assert _login(client, user.email, TEST_PASSWORD, ip="10.5.5.5").status_code == 302
+    # A known browser that mistypes is delayed on its own, as an address would be.
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/directory/")})
+    for _ in range(throttle.FREE_FAILURES):
+        assert _login(client, user.email, "mauvais mot de passe", ip="10.5.5.5").status_code == 401
+    assert _login(client, user.email, TEST_PASSWORD, ip="10.5.5.5").status_code == 429
+
+
+def test_a_device_cookie_is_good_only_for_its_account():
+    cookie = devices.issue("secret", "awa@example.org")
+    client = devices.known_client("secret", "awa@example.org", cookie)
+    assert client and "awa" not in cookie
+    assert devices.known_client("secret", "yao@example.org", cookie) is None
+    assert devices.known_client("other secret", "awa@example.org", cookie) is None
+    assert devices.known_client("secret", "awa@example.org", cookie + "x") is None
+
+
+def test_the_delay_ends_when_the_failures_leave_the_window(client, make, db_session):
     user = make.user(role="admin")
     long_ago = func.clock_timestamp() - throttle.WINDOW - dt.timedelta(minutes=1)
-    for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT):
-        db_session.add(LoginAttempt(email=user.email, ip="10.9.9.9", succeeded=False, attempted_at=long_ago))
+    for _ in range(throttle.FREE_FAILURES + 10):
+        db_session.add(LoginAttempt(email=user.email, ip="10.0.0.1", succeeded=False, attempted_at=long_ago))
     db_session.flush()
     assert _login(client, user.email, TEST_PASSWORD).status_code == 302
 
 
-def test_a_success_resets_the_account_count(client, make, db_session):
+def test_a_success_resets_the_count_of_its_client(client, make, db_session):
     user = make.user(role="admin")
-    for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT - 1):
+    for _ in range(throttle.FREE_FAILURES - 1):
         _login(client, user.email, "mauvais mot de passe")
     assert _login(client, user.email, TEST_PASSWORD).status_code == 302
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/directory/")})
-    for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT - 1):
+    for _ in range(throttle.FREE_FAILURES - 1):
         assert _login(client, user.email, "mauvais mot de passe").status_code == 401
     assert _login(client, user.email, TEST_PASSWORD).status_code == 302
 
@@ -192,7 +258,7 @@ def test_one_address_guessing_many_accounts_is_throttled(client, make, db_sessio
     user = make.user(role="admin")
     db_session.add_all(
         LoginAttempt(email=f"guess{i}@example.org", ip="10.6.6.6", succeeded=False)
-        for i in range(throttle.MAX_FAILURES_PER_IP)
+        for i in range(throttle.FREE_FAILURES_PER_ADDRESS)
     )
     db_session.flush()
     assert _login(client, user.email, TEST_PASSWORD, ip="10.6.6.6").status_code == 429
@@ -221,14 +287,53 @@ def test_the_client_address_behind_a_trusted_proxy(database_url, db_session, tru
 def test_attempts_are_shared_by_every_worker_through_the_database(db_session, make):
     """Another process sees the same count: the throttle reads only the database."""
     user = make.user(role="admin")
-    for _ in range(throttle.MAX_FAILURES_PER_ACCOUNT):
+    for _ in range(throttle.FREE_FAILURES):
         throttle.record(db_session, user.email, "10.1.1.1", succeeded=False)
     other_worker_session = type(db_session)(bind=db_session.connection())
     try:
-        wait = throttle.retry_after(other_worker_session, user.email, "10.2.2.2")
+        wait = throttle.admit(other_worker_session, user.email, "10.1.1.1")
+        elsewhere = throttle.admit(other_worker_session, user.email, "10.2.2.2")
     finally:
         other_worker_session.close()
-    assert wait is not None and dt.timedelta(minutes=14) < wait <= throttle.WINDOW
+    assert wait is not None and dt.timedelta(seconds=29) < wait <= throttle.FIRST_DELAY
+    assert elsewhere is None
+
+
+@pytest.mark.parametrize(("accounts", "checked"), [
+    (1, throttle.FREE_FAILURES),  # one account from one address: its pair's free failures
+    (40, throttle.FREE_FAILURES_PER_ADDRESS),  # many accounts from one address: the address's
+])
+def test_concurrent_wrong_passwords_check_at_most_the_allowed_number(database_url, engine, accounts, checked):
+    """40 wrong passwords sent at the same moment through the form, committed for real as by 40
+    gunicorn workers: the throttle's count cannot be raced, so only ``checked`` are tried."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url})
+    emails = [f"race{i}-{uuid.uuid4().hex[:8]}@example.org" for i in range(accounts)]
+    clients = [app.test_client() for _ in range(40)]
+    tokens = [csrf_token(c) for c in clients]
+    start = threading.Barrier(40)
+
+    def attempt(i: int) -> int:
+        start.wait()
+        return clients[i].post(
+            "/auth/login",
+            data={"email": emails[i % accounts], "password": "mauvais mot de passe", "csrf_token": tokens[i]},
+            environ_base={"REMOTE_ADDR": "10.44.44.44"},
+        ).status_code
+
+    try:
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            statuses = list(pool.map(attempt, range(40)))
+        with Session(engine) as session:
+            recorded = session.scalar(select(func.count()).select_from(LoginAttempt)
+                                      .where(LoginAttempt.email.in_(emails)))
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(LoginAttempt).where(LoginAttempt.ip == "10.44.44.44"))
+            session.commit()
+        with app.app_context():
+            db.dispose()
+    assert recorded == checked
+    assert statuses.count(401) == checked and statuses.count(429) == 40 - checked
 
 
 # --- cookies and CSRF -----------------------------------------------------------------------
@@ -243,8 +348,11 @@ def test_session_cookie_is_httponly_lax_and_secure_in_production(database_url, m
     user = make.user(role="admin")
     client = app.test_client()
     response = _login(client, user.email, TEST_PASSWORD)
-    cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"session", devices.COOKIE}
+    for cookie in cookies.values():
+        assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    assert "Path=/auth/login" in cookies[devices.COOKIE]  # sent to the sign-in form only
 
 
 def test_forms_without_a_valid_csrf_token_are_refused(database_url, make, db_session):

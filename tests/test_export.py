@@ -21,6 +21,8 @@ from webmap.transfer.exporters import FORMATS, export_services
 from webmap.transfer.importer import import_file
 from webmap.transfer.rows import ImportOptions
 
+from .factories import sign_in
+
 STAFF = Viewer(can_see_confidential=True)
 EXACT = (-5.0123, 7.6543)  # a point in Bouaké, away from the town's gazetteer point
 
@@ -107,12 +109,6 @@ def test_confidential_location_public_town_point_staff_exact(db_session, fr, she
     lon, lat, address = _positions(staff.content, fmt)["Foyer confidentiel d'export"]
     assert (lon, lat) == EXACT and address == "Quartier Koko, lot 12"
     assert staff.exact_confidential and "-CONFIDENTIEL-" in staff.filename
-
-
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def test_http_exports_anonymous_vs_signed_in(client, make, shelter):

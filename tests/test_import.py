@@ -26,6 +26,8 @@ from webmap.transfer.limits import ImportRejected, Limits
 from webmap.transfer.readers import read_upload
 from webmap.transfer.rows import ImportOptions
 
+from .factories import sign_in
+
 # Towns of Côte d'Ivoire (lon, lat), far from the seed's structures' names.
 BOUAKE = (-5.0301, 7.6898)
 KORHOGO = (-5.6293, 9.4580)
@@ -434,12 +436,6 @@ def test_cli_dry_run_then_import(app, db_session, tmp_path):
 
 
 # --- upload pages -------------------------------------------------------------------------------
-
-
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def csrf_token(client, url: str = "/directory/import") -> str:

@@ -60,6 +60,8 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
         "COMPRESS_STREAMING_ENDPOINT_CONDITIONAL": ["static", "assets.vendor"],
         "COMPRESS_MIN_SIZE": 1024,
+        # A sign-in lasts this long at most, however active (webmap/auth/sessions.py).
+        "WEBMAP_SESSION_HOURS": float(env.get("WEBMAP_SESSION_HOURS", "12")),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": env.get("WEBMAP_SECURE_COOKIES", "0") == "1",

@@ -1,4 +1,4 @@
-"""Accounts and roles: sign-in/out with throttling, user management, permission decorators.
+"""Accounts and roles: sign-in/out with server-side sessions and throttling, users, decorators.
 
 Other features protect their views with :func:`role_required` and ask :mod:`.roles`
 (``can_edit(user, organization_id)``...) what a user may do.
@@ -22,10 +22,11 @@ STATIC_ENDPOINTS = frozenset({"static", "assets.vendor"})
 __all__ = ["bp", "can_edit", "can_see_confidential", "init_app", "role_required", "staff_required"]
 
 
-def _load_user(session_id: str):
-    from .service import user_from_session_id
+def _load_user(token: str):
+    """Every request: the account of a live server-side session (``.sessions``), or anonymous."""
+    from .sessions import user_for_token
 
-    return user_from_session_id(db.session, session_id)
+    return user_for_token(db.session, token)
 
 
 def _record_actor() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from ..directory.validation import ValidationFailed
 from ..extensions import db
 from ..models import AppUser, Organization
-from . import bp, roles, service
+from . import bp, devices, roles, service, sessions
 from .decorators import role_required, staff_required
 from .forms import LoginForm, PasswordForm, UserForm
 
@@ -48,29 +50,59 @@ def _csrf_error(exc: CSRFError):
     )
 
 
+def _client_address() -> str:
+    return request.remote_addr or "?"
+
+
+def _session_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=current_app.config["WEBMAP_SESSION_HOURS"])
+
+
+def _remember_device(response: Response, email: str, client: str | None) -> None:
+    """The known-good browser cookie of this account (``devices``), for its next sign-ins."""
+    response.set_cookie(
+        devices.COOKIE, devices.issue(current_app.secret_key, email, client),
+        max_age=int(devices.MAX_AGE.total_seconds()), path=url_for(".login"), httponly=True,
+        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     error = None
     status = 200
+    headers = {}
     if form.validate_on_submit():
+        login = service.normalise_login(form.email.data)
+        client = devices.known_client(current_app.secret_key, login, request.cookies.get(devices.COOKIE))
         try:
-            user = service.authenticate(db.session, form.email.data, form.password.data, request.remote_addr or "?")
+            user = service.authenticate(db.session, login, form.password.data, _client_address(), client)
         except service.LoginRefused as exc:
             db.session.commit()  # keep the failed attempt: it counts towards the throttle
             error, status = exc.error, (429 if exc.retry_after else 401)
+            if exc.retry_after:
+                headers["Retry-After"] = str(max(1, int(exc.retry_after.total_seconds())))
         else:
+            if current_user.is_authenticated:  # signing in again: the previous session ends
+                sessions.close_session(db.session, current_user.session_token)
+            sessions.open_session(db.session, user, _session_lifetime())
             db.session.commit()
             session.clear()  # a fresh session for the signed-in user
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("directory.index"))
+            response = redirect(_safe_next(request.args.get("next")) or url_for("directory.index"))
+            _remember_device(response, user.email, client)
+            return response
     response = render_template("auth/login.html", title=_("Sign in"), form=form, error=error)
-    return response, status
+    return response, status, headers
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:  # the server forgets the session: a copied cookie is worthless
+        sessions.close_session(db.session, current_user.session_token)
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -92,8 +124,7 @@ def password():
             except ValidationFailed as exc:
                 db.session.rollback()
                 errors = exc.errors
-            else:
-                login_user(current_user._get_current_object())  # the session id follows the new password
+            else:  # this session goes on; the account's others were signed out
                 flash(_("Your password was changed."), "success")
                 return redirect(url_for("directory.index"))
     return render_template("auth/password.html", title=_("Change my password"), form=form, errors=errors), (

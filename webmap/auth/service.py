@@ -1,4 +1,7 @@
-"""Accounts: sign-in with throttling, creating and updating users (Flask-free; callers commit)."""
+"""Accounts: sign-in with throttling, creating and updating users (Flask-free; callers commit).
+
+Sessions are opened and revoked in ``.sessions``; the throttle lives in ``.throttle``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..directory.validation import InvalidValue, ValidationFailed, normalise_email
 from ..errors import WebmapError
 from ..models import AppUser, Organization
-from . import throttle
+from . import sessions, throttle
 from .roles import ADMIN, EDITOR, ROLES
 
 MIN_PASSWORD_LENGTH = 10
@@ -48,14 +51,16 @@ def normalise_login(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def authenticate(session: Session, email: str, password: str, ip: str) -> AppUser:
+def authenticate(session: Session, email: str, password: str, ip: str, client: str | None = None) -> AppUser:
     """The active account with these credentials; records the attempt (the caller commits).
 
+    ``client`` is the id of a known-good browser for this e-mail (``devices.known_client``).
     Raises ``LoginRefused`` with one message for an unknown e-mail and a wrong password, so the
-    form does not reveal which accounts exist.
+    form does not reveal which accounts exist; with ``retry_after`` while the throttle makes
+    this client wait (the password is then not checked).
     """
     login = normalise_login(email)
-    wait = throttle.retry_after(session, login, ip)
+    wait = throttle.admit(session, login, ip, client)
     if wait is not None:
         minutes = max(1, -(-int(wait.total_seconds()) // 60))
         raise LoginRefused(
@@ -64,9 +69,9 @@ def authenticate(session: Session, email: str, password: str, ip: str) -> AppUse
     user = session.scalar(select(AppUser).where(AppUser.email == login))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not valid or not user.active:
-        throttle.record(session, login, ip, succeeded=False)
+        throttle.record(session, login, ip, succeeded=False, client=client)
         raise LoginRefused(_("Wrong e-mail address or password, or inactive account."))
-    throttle.record(session, login, ip, succeeded=True)
+    throttle.record(session, login, ip, succeeded=True, client=client)
     user.last_login_at = func.now()
     session.flush()
     return user
@@ -149,7 +154,11 @@ def update_user(
     organization_ids: Iterable[uuid.UUID] = (),
     password: str | None = None,
 ) -> AppUser:
-    """Change an account; the last active admin cannot be demoted or deactivated."""
+    """Change an account; the last active admin cannot be demoted or deactivated.
+
+    A new role or a deactivation signs out every session of the account; a new password every
+    session but the one ``user`` was loaded for (an admin changing their own password).
+    """
     errors: dict[str, str] = {}
     organization_ids = list(organization_ids)
     _check_account(session, errors, name, role, organization_ids)
@@ -162,6 +171,10 @@ def update_user(
             errors["password"] = str(exc)
     if errors:
         raise ValidationFailed(errors)
+    if role != user.role or active != user.active:
+        sessions.revoke_sessions(session, user.id)
+    elif password:
+        sessions.revoke_sessions(session, user.id, keep=user.session_token)
     user.name = name.strip()
     user.role = role
     user.active = active
@@ -173,6 +186,7 @@ def update_user(
 
 
 def change_password(session: Session, user: AppUser, current: str, new: str) -> None:
+    """A new password for ``user``; every other session of the account is signed out."""
     errors: dict[str, str] = {}
     if not check_password_hash(user.password_hash, current or ""):
         errors["current"] = _("This is not your current password.")
@@ -183,20 +197,9 @@ def change_password(session: Session, user: AppUser, current: str, new: str) -> 
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = hash_password(new)
+    sessions.revoke_sessions(session, user.id, keep=user.session_token)
     session.flush()
 
 
 def list_users(session: Session) -> list[AppUser]:
     return list(session.scalars(select(AppUser).order_by(AppUser.name, AppUser.email)))
-
-
-def user_from_session_id(session: Session, session_id: str) -> AppUser | None:
-    """The active account whose ``get_id()`` is ``session_id`` (password unchanged since)."""
-    user_id, _sep, _fingerprint = (session_id or "").partition(":")
-    try:
-        user = session.get(AppUser, uuid.UUID(user_id))
-    except ValueError:
-        return None
-    if user is None or not user.active or user.get_id() != session_id:
-        return None
-    return user

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.0 models; importing this package registers every table on ``Base.metadata``."""
 
-from .accounts import AppUser, LoginAttempt, user_organization
+from .accounts import AppUser, LoginAttempt, UserSession, user_organization
 from .base import Base
 from .directory import Location, Organization, Phone, Service, ServiceAtLocation, ServicePoint
 from .geo import AdminArea, Place, ReferenceDataset
@@ -23,5 +23,6 @@ __all__ = [
     "Service",
     "ServiceAtLocation",
     "ServicePoint",
+    "UserSession",
     "user_organization",
 ]

@@ -1,4 +1,4 @@
-"""Accounts: staff users, the organizations they edit for, and login attempts (for throttling).
+"""Accounts: staff users, the organizations they edit for, their sign-in sessions, login attempts.
 
 The public has no account. Roles are plain codes (labels live in ``webmap.auth.roles``):
 
@@ -6,14 +6,13 @@ The public has no account. Roles are plain codes (labels live in ``webmap.auth.r
 * ``editor`` — edits the services and locations of their own organization(s);
 * ``referral`` — referral staff: reads confidential details, writes nothing.
 
-Login attempts are kept in the database, not in process memory, so the throttle holds across
-every gunicorn worker.
+Sessions and login attempts are kept in the database, not in process memory, so a sign-out
+and the throttle hold across every gunicorn worker (``webmap.auth.sessions``, ``.throttle``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 
 from sqlalchemy import (
@@ -78,14 +77,31 @@ class AppUser(Timestamped, Base):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        """The session's user id, tied to the password: changing it signs out every session."""
-        fingerprint = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-        return f"{self.id}:{fingerprint}"
+    # The sign-in session this object was loaded for or opened with (``webmap.auth.sessions``):
+    # not a column, set per request. Flask-Login keeps it in the cookie as the user's id.
+    session_token = None
+
+    def get_id(self) -> str | None:
+        return self.session_token
 
     @property
     def organization_ids(self) -> set[uuid.UUID]:
         return {org.id for org in self.organizations}
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256.
+
+    Deleting the row signs the browser out, whatever cookie it still holds.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class LoginAttempt(Base):
@@ -100,5 +116,7 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(250))  # as typed, lower-cased
     ip: Mapped[str] = mapped_column(String(64))
+    # The known-good browser it came from (the device cookie's id, ``webmap.auth.devices``).
+    client: Mapped[str | None] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     attempted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
