@@ -30,9 +30,9 @@ ERROR = {"$ref": "#/components/responses/Error"}
 NO_NUL = "^[^\\u0000]*$"
 # Not blank either (the value is stripped of surrounding white space).
 NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
-# Degrees in decimal notation, the ranges of WGS 84 (the bbox's four numbers).
-_LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\.[0-9]+)?)"
-_LAT = r"-?(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?)"
+# Degrees in decimal notation within the ranges of WGS 84: the bbox's four numbers as parsed.
+_LON = r"-?0*(180(\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\.[0-9]+)?)"
+_LAT = r"-?0*(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?)"
 BBOX = f"^{_LON},{_LAT},{_LON},{_LAT}$"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 
@@ -18,19 +19,19 @@ PLACE_QUERY_MAX_LENGTH = 100
 PLACES_DEFAULT_LIMIT = 10
 PLACES_MAX_LIMIT = 50
 MAX_SIMPLIFY = 1.0  # degrees
+# A bbox's numbers are decimal degrees (no exponent, no spaces): the format /openapi.json declares.
+_DECIMAL = r"-?[0-9]+(\.[0-9]+)?"
+_BBOX_NUMBERS = re.compile(",".join([_DECIMAL] * 4))
+_INTEGER = re.compile(r"-?[0-9]+")  # ASCII digits only (``int`` takes " 5", "+5", "5_0", "٥")
 
 
 def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     """``minlon,minlat,maxlon,maxlat`` in WGS 84, or None when absent."""
     if raw is None or raw == "":
         return None
-    parts = raw.split(",")
-    if len(parts) != 4:
-        raise BadParameter("bbox", "expected four numbers: minlon,minlat,maxlon,maxlat")
-    try:
-        minlon, minlat, maxlon, maxlat = (float(p) for p in parts)
-    except ValueError:
-        raise BadParameter("bbox", "expected four numbers: minlon,minlat,maxlon,maxlat") from None
+    if not _BBOX_NUMBERS.fullmatch(raw):
+        raise BadParameter("bbox", "expected four decimal numbers: minlon,minlat,maxlon,maxlat")
+    minlon, minlat, maxlon, maxlat = (float(p) for p in raw.split(","))
     values = (minlon, minlat, maxlon, maxlat)
     if not all(math.isfinite(v) for v in values):
         raise BadParameter("bbox", "coordinates must be finite numbers")
@@ -49,10 +50,9 @@ def parse_int(
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(name, "expected a whole number") from None
+    if not _INTEGER.fullmatch(raw):
+        raise BadParameter(name, "expected a whole number")
+    value = int(raw)
     if not minimum <= value <= maximum:
         raise BadParameter(name, f"must be between {minimum} and {maximum}")
     return value
