@@ -7,10 +7,13 @@ and the seed directory: ``make test`` does that before running pytest.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from webmap import create_app
 from webmap.config import DEFAULT_DATABASE_URL, normalise_database_url
@@ -39,6 +42,27 @@ def engine(database_url):
 @pytest.fixture(scope="session")
 def app(database_url):
     return create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:<port>``) of the app serving in a background thread.
+
+    Its own engine on ``DATABASE_URL``: it sees committed data only (browser and contract tests)."""
+    app = create_app({"SECRET_KEY": "live-tests-only", "DATABASE_URL": database_url})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            from webmap.extensions import db
+
+            db.dispose()
 
 
 @pytest.fixture()

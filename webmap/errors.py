@@ -45,7 +45,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if _wants_json():
-            return jsonify(error=exc.name.lower(), detail=exc.description), exc.code
+            response = jsonify(error=exc.name.lower(), detail=exc.description)
+            # Headers the exception carries (``Allow`` of a 405, ``Retry-After``…), not its HTML type.
+            response.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")
+            return response, exc.code
         return exc
 
     @app.errorhandler(Exception)

@@ -1,7 +1,7 @@
 """Browser tests: the real app on a local port, against the loaded database, in headless Chromium.
 
-The app runs in a thread (werkzeug ``make_server`` on 127.0.0.1, free port) with its own
-engine on ``DATABASE_URL``: unlike the other tests it sees committed data only, so a test that
+The app runs in a thread (``live_server``, in ``tests/conftest.py``) with its own engine on
+``DATABASE_URL``: unlike the other tests it sees committed data only, so a test that
 needs a record commits it and deletes it afterwards (see ``committed_service``).
 
 Chromium is the system's (``/usr/bin/chromium``, or ``WEBMAP_CHROMIUM``); no browser is ever
@@ -14,15 +14,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import pytest
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
-from webmap import create_app
 from webmap.models import (
     AppUser,
     AuditEntry,
@@ -56,25 +53,6 @@ def chromium_path() -> str | None:
     if os.path.exists(candidate):
         return candidate
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="session")
-def live_server(database_url) -> Iterator[str]:
-    """Base URL (``http://127.0.0.1:<port>``) of the app serving in a background thread."""
-    app = create_app({"SECRET_KEY": "e2e-tests-only", "DATABASE_URL": database_url})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            from webmap.extensions import db
-
-            db.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,78 +1,123 @@
 """The OpenAPI 3 description of /api/v1, served at /openapi.json.
 
-Written by hand from the parameter parsers; ``tests/test_openapi.py`` fails when a /api/v1 route
-of the app is missing here, so the document cannot drift silently from the code.
+Every bound, vocabulary and format comes from the constants the parameter parsers use, so the
+document says what the code enforces. ``tests/test_openapi.py`` fails when a /api/v1 route of the
+app is missing here; ``tests/test_api_contract.py`` has Schemathesis hold the app to the document.
+
+Rules across parameters, which OpenAPI 3.0 cannot state, are in the operations' descriptions:
+``bbox`` minimum not above maximum; ``from`` not after ``to`` (default today); ``/nearest`` takes
+exactly one origin (``lat`` and ``lon`` together, within reach of the country, ``place`` or ``pcode``).
 """
 
 from __future__ import annotations
 
-from ..taxonomy import CATEGORIES, NEEDS, SERVICE_STATUSES, SEXES
+from functools import cache
+
+from ..planning.analysis import LEVELS as COVERAGE_LEVELS
+from ..planning.service import MAX_CAMPAIGN_DAYS
+from ..planning.vocabulary import CHANNELS, RISK_KINDS, THEMES
+from ..reference.query import LEVELS as ADMIN_LEVELS
+from ..referral import nearest
+from ..referral.origin import COUNTRY_MARGIN_KM
+from ..referral.origin import FALLBACK_REACH as REACH
+from ..referral.params import ANY_SEX
+from ..taxonomy import CATEGORIES, NEEDS, SERVICE_STATUSES
+from . import params as p
+from . import schemas as s
 
 ERROR = {"$ref": "#/components/responses/Error"}
+# Free text: anything but a NUL byte (refused with 400, PostgreSQL cannot store it).
+NO_NUL = "^[^\\u0000]*$"
+# Not blank either (the value is stripped of surrounding white space).
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+# Degrees in decimal notation within the ranges of WGS 84: the bbox's four numbers as parsed.
+_LON = r"-?0*(180(\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\.[0-9]+)?)"
+_LAT = r"-?0*(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?)"
+BBOX = f"^{_LON},{_LAT},{_LON},{_LAT}$"
 
 
-def _param(name: str, description: str, schema: dict, required: bool = False, explode: bool | None = None) -> dict:
-    param = {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
-    if explode is not None:
-        param["explode"] = explode
-    return param
+def _param(name: str, description: str, schema: dict, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
 
 
-def _codes(vocabulary: dict) -> dict:
-    return {"type": "string", "enum": list(vocabulary)}
+def _text(max_length: int, pattern: str = NO_NUL) -> dict:
+    return {"type": "string", "maxLength": max_length, "pattern": pattern}
 
 
-CATEGORY = _param(
-    "category", "Category code(s), repeated or comma-separated.", {"type": "array", "items": _codes(CATEGORIES)}
-)
-LIMIT = _param("limit", "Maximum number of results.", {"type": "integer", "minimum": 1})
+def _integer(minimum: int, maximum: int) -> dict:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
 
 
-def _get(summary: str, parameters: list[dict], ok: str, content_type: str = "application/json") -> dict:
-    return {
-        "get": {
-            "summary": summary,
-            "parameters": parameters,
-            "responses": {
-                "200": {"description": ok, "content": {content_type: {"schema": {"type": "object"}}}},
-                "400": ERROR,
-                "404": ERROR,
-            },
-        }
+def _number(minimum: float, maximum: float) -> dict:
+    return {"type": "number", "minimum": minimum, "maximum": maximum}
+
+
+def _codes(name: str, description: str, vocabulary) -> dict:
+    return _param(name, description + " Repeated or comma-separated.",
+                  {"type": "array", "items": s.codes(vocabulary)})
+
+
+def _limit(maximum: int, default: int) -> dict:
+    return _param("limit", f"Maximum number of results (default {default}).", _integer(1, maximum))
+
+
+DATE = {"type": "string", "format": "date"}
+PERIOD = [
+    _param("from", "Start of the period (YYYY-MM-DD); not after `to`.", DATE),
+    _param("to", "End of the period (YYYY-MM-DD); default today.", DATE),
+]
+
+
+def _get(summary: str, parameters: list[dict], schema: dict, content_type: str = "application/json",
+         description: str | None = None) -> dict:
+    operation = {
+        "summary": summary,
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": "OK", "content": {content_type: {"schema": schema}}},
+            "400": ERROR,
+            "404": ERROR,
+        },
     }
+    if description:
+        operation["description"] = description
+    return {"get": operation}
 
 
-def openapi_document(version: str) -> dict:
-    paths = {
+GEOJSON = "application/geo+json"
+
+
+@cache
+def api_paths(max_limit: int) -> dict:
+    """The ``paths`` of the document; ``max_limit`` is the app's ``WEBMAP_API_MAX_LIMIT``."""
+    from ..directory.query import DEFAULT_LIMIT as SERVICES_LIMIT
+    from ..planning.service import DEFAULT_CAMPAIGN_LIMIT
+
+    category = _codes("category", "Category code(s).", CATEGORIES)
+    return {
         "/api/v1/services": _get(
             "Service locations as GeoJSON (confidential locations at town level for the public)",
             [
-                _param("bbox", "minlon,minlat,maxlon,maxlat (WGS 84).", {"type": "string"}),
-                CATEGORY,
-                _param("q", "Text in the name, town or organization; accents and case ignored.", {"type": "string"}),
-                _param("status", "Status code(s); default active and planned (inactive left out).",
-                       {"type": "array", "items": _codes(SERVICE_STATUSES)}),
-                LIMIT,
+                _param("bbox", "minlon,minlat,maxlon,maxlat in decimal degrees (WGS 84); minimum not above "
+                       "maximum.", {"type": "string", "pattern": BBOX}),
+                category,
+                _param("q", "Text in the name, town or organization; accents and case ignored.",
+                       _text(p.TEXT_MAX_LENGTH)),
+                _codes("status", "Status code(s); default active and planned (inactive left out).",
+                       SERVICE_STATUSES),
+                _limit(max_limit, min(SERVICES_LIMIT, max_limit)),
             ],
-            "GeoJSON FeatureCollection",
-            "application/geo+json",
+            s.feature_collection(s.SERVICE, s.PAGING),
+            GEOJSON,
         ),
         "/api/v1/services/{service_id}": {
             "get": {
                 "summary": "One service as a GeoJSON Feature",
                 "parameters": [
-                    {
-                        "name": "service_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string", "format": "uuid"},
-                    }
+                    {"name": "service_id", "in": "path", "required": True, "schema": s.UUID}
                 ],
                 "responses": {
-                    "200": {
-                        "description": "Feature",
-                        "content": {"application/geo+json": {"schema": {"type": "object"}}},
-                    },
+                    "200": {"description": "Feature", "content": {GEOJSON: {"schema": s.SERVICE}}},
                     "404": ERROR,
                 },
             }
@@ -81,90 +126,97 @@ def openapi_document(version: str) -> dict:
             "Administrative boundaries as GeoJSON",
             [
                 _param("level", "0 country, 1 région, 2 département, 3 sous-préfecture, or district.",
-                       {"type": "string", "enum": ["0", "1", "2", "3", "district"]}, required=True),
-                _param("simplify", "Simplification tolerance in degrees (0–1).", {"type": "number"}),
-                _param("parent", "Keep only the children of this P-code.", {"type": "string"}),
+                       s.codes(ADMIN_LEVELS), required=True),
+                _param("simplify", "Simplification tolerance in degrees.", _number(0.0, p.MAX_SIMPLIFY)),
+                _param("parent", "Keep only the children of this P-code.", _text(p.PCODE_MAX_LENGTH)),
             ],
-            "GeoJSON FeatureCollection",
-            "application/geo+json",
+            s.feature_collection(s.ADMIN_AREA),
+            GEOJSON,
         ),
         "/api/v1/places": _get(
             "Gazetteer search, accent- and case-insensitive, prefix and fuzzy",
-            [_param("q", "Place name.", {"type": "string"}, required=True), LIMIT],
-            "Ranked matches with their administrative names",
+            [
+                _param("q", "Place name.", _text(p.PLACE_QUERY_MAX_LENGTH, NOT_BLANK), required=True),
+                _limit(p.PLACES_MAX_LIMIT, p.PLACES_DEFAULT_LIMIT),
+            ],
+            s.PLACES,
         ),
         "/api/v1/nearest": _get(
             "The nearest eligible services to an origin, ranked by distance",
             [
-                _param("lat", "Origin latitude.", {"type": "number"}),
-                _param("lon", "Origin longitude.", {"type": "number"}),
-                _param("place", "Origin as a gazetteer id or name.", {"type": "string"}),
-                _param("pcode", "Origin as an administrative P-code.", {"type": "string"}),
-                CATEGORY,
-                _param("need", "Need(s) every result must offer; repeatable.",
-                       {"type": "array", "items": _codes(NEEDS)}),
-                _param("age", "Age of the child in years.", {"type": "integer", "minimum": 0}),
-                _param("sex", "Sex of the child.", {"type": "string", "enum": [s for s in SEXES if s != "all"]}),
-                LIMIT,
-                _param("max_km", "Search radius in kilometres.", {"type": "number"}),
+                _param("lat", "Origin latitude (with `lon`).", _number(REACH[1], REACH[3])),
+                _param("lon", "Origin longitude (with `lat`).", _number(REACH[0], REACH[2])),
+                _param("place", "Origin as a gazetteer id or name.", _text(p.TEXT_MAX_LENGTH, NOT_BLANK)),
+                _param("pcode", "Origin as an administrative P-code.", _text(p.PCODE_MAX_LENGTH, NOT_BLANK)),
+                category,
+                _codes("need", "Need(s) every result must offer.", NEEDS),
+                _param("age", "Age of the child in years.", _integer(0, nearest.MAX_AGE)),
+                _param("sex", "Sex of the child (`any`: either).",
+                       {"type": "string", "enum": [*nearest.SEXES, ANY_SEX]}),
+                _limit(nearest.MAX_LIMIT, nearest.DEFAULT_LIMIT),
+                _param("max_km", "Search radius in kilometres.", _number(nearest.MIN_KM, nearest.MAX_KM)),
             ],
-            "Ranked results with distance_km",
+            s.NEAREST,
+            description="Exactly one origin: `lat` and `lon` together (a point in Côte d'Ivoire or within "
+            f"{COUNTRY_MARGIN_KM:g} km of its borders), `place` or `pcode`.",
         ),
         "/api/v1/campaigns": _get(
             "Prevention campaigns as GeoJSON (demonstration campaigns flagged DÉMO)",
             [
-                _param("from", "Campaigns active on or after this date (YYYY-MM-DD).",
-                       {"type": "string", "format": "date"}),
-                _param("to", "Campaigns active on or before this date (YYYY-MM-DD).",
-                       {"type": "string", "format": "date"}),
-                _param("days", "Instead of from/to: the last N days.", {"type": "integer", "minimum": 1}),
-                _param("theme", "Campaign theme code.", {"type": "string"}),
-                _param("channel", "Campaign channel code.", {"type": "string"}),
-                _param("demo", "Include (1) or exclude (0) demonstration campaigns.", {"type": "string"}),
-                LIMIT,
+                *PERIOD,
+                _param("days", "Instead of from/to: the last N days.", _integer(1, MAX_CAMPAIGN_DAYS)),
+                _codes("theme", "Campaign theme code(s).", THEMES),
+                _codes("channel", "Campaign channel code(s).", CHANNELS),
+                _param("demo", "Include (1, the default) or exclude (0) demonstration campaigns.",
+                       {"type": "string", "enum": ["0", "1"]}),
+                _limit(max_limit, min(DEFAULT_CAMPAIGN_LIMIT, max_limit)),
             ],
-            "GeoJSON FeatureCollection",
-            "application/geo+json",
+            s.campaigns(THEMES, CHANNELS),
+            GEOJSON,
         ),
         "/api/v1/risk-zones": _get(
             "At-risk zones as GeoJSON, each with its criterion and source",
-            [_param("kind", "Zone kind code.", {"type": "string"})],
-            "GeoJSON FeatureCollection",
-            "application/geo+json",
+            [_codes("kind", "Zone kind code(s).", RISK_KINDS)],
+            s.risk_zones(RISK_KINDS),
+            GEOJSON,
         ),
         "/api/v1/coverage": _get(
             "Campaign coverage of at-risk zones per région or département for a period",
             [
-                _param("level", "region or departement.", {"type": "string", "enum": ["region", "departement"]}),
-                _param("from", "Start of the period (YYYY-MM-DD).", {"type": "string", "format": "date"}),
-                _param("to", "End of the period (YYYY-MM-DD).", {"type": "string", "format": "date"}),
+                _param("level", "region or departement (the default).", s.codes(COVERAGE_LEVELS)),
+                *PERIOD,
             ],
-            "Coverage table rows",
+            s.coverage(COVERAGE_LEVELS),
         ),
     }
+
+
+def openapi_document(version: str, max_limit: int) -> dict:
     return {
         "openapi": "3.0.3",
         "info": {
             "title": "webmap API",
             "version": version,
             "description": "Child-protection assistance structures in Côte d'Ivoire. Coordinates are WGS 84. "
-            "Errors are JSON {error, detail}; a bad parameter is named in detail.parameter.",
+            "Errors are JSON {error, detail}; a bad parameter is named in detail.parameter. A parameter "
+            "given with an empty value is refused, except free text (empty text is no filter).",
         },
-        "paths": paths,
+        "paths": api_paths(max_limit),
         "components": {
             "responses": {
-                "Error": {
-                    "description": "Error",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["error", "detail"],
-                                "properties": {"error": {"type": "string"}, "detail": {}},
-                            }
-                        }
-                    },
-                }
+                "Error": {"description": "Error", "content": {"application/json": {"schema": s.ERROR}}}
             }
         },
     }
+
+
+@cache
+def typed_parameters(path: str) -> frozenset[str]:
+    """The query parameters of a documented path whose value must not be empty: every one but
+    free text (numbers, codes, dates, the bbox, names that must not be blank)."""
+    operation = api_paths(1).get(path, {}).get("get", {})
+    return frozenset(
+        param["name"]
+        for param in operation.get("parameters", ())
+        if param["in"] == "query" and param["schema"].get("pattern") != NO_NUL
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, current_app, jsonify, request
 from sqlalchemy import text
 
@@ -12,12 +14,25 @@ from ..extensions import db
 from ..reference import query as reference
 from ..taxonomy import CATEGORIES, SERVICE_STATUSES
 from ..viewer import current_viewer
-from . import bp
+from . import bp, params
 from .params import parse_bbox, parse_choices, parse_float, parse_int, parse_text, parse_uuid
 
 
 def _geojson(document: dict) -> Response:
     return Response(directory.dumps(document), mimetype="application/geo+json")
+
+
+@bp.before_app_request
+def _documented_parameters():
+    """Every /api/v1 request: no NUL byte anywhere, no empty value for a typed parameter of the
+    document (the page forms, which send empty fields, are not under /api/v1)."""
+    rule = request.url_rule
+    if rule is None or not rule.rule.startswith("/api/v1/"):
+        return
+    from .openapi import typed_parameters
+
+    params.reject_nul(request.args)
+    params.reject_blank(request.args, typed_parameters(re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)))
 
 
 @bp.get("/healthz")
@@ -63,18 +78,18 @@ def admin_areas():
     level = request.args.get("level", "")
     if level not in reference.LEVELS:
         raise BadParameter("level", f"expected one of {', '.join(reference.LEVELS)}")
-    simplify = parse_float(request.args, "simplify", None, 0.0, 1.0)
-    parent = parse_text(request.args, "parent", max_length=16)
+    simplify = parse_float(request.args, "simplify", None, 0.0, params.MAX_SIMPLIFY)
+    parent = parse_text(request.args, "parent", max_length=params.PCODE_MAX_LENGTH)
     features = reference.admin_areas(db.session, level, simplify=simplify, parent=parent)
     return _geojson(directory.feature_collection(features))
 
 
 @bp.get("/api/v1/places")
 def places():
-    q = parse_text(request.args, "q", max_length=100)
+    q = parse_text(request.args, "q", max_length=params.PLACE_QUERY_MAX_LENGTH)
     if q is None:
         raise BadParameter("q", "a place name is required")
-    limit = parse_int(request.args, "limit", 10, 1, 50)
+    limit = parse_int(request.args, "limit", params.PLACES_DEFAULT_LIMIT, 1, params.PLACES_MAX_LIMIT)
     return jsonify(query=q, results=reference.search_places(db.session, q, limit))
 
 
@@ -84,4 +99,4 @@ def openapi():
 
     from .openapi import openapi_document
 
-    return jsonify(openapi_document(version("webmap")))
+    return jsonify(openapi_document(version("webmap"), current_app.config["WEBMAP_API_MAX_LIMIT"]))

@@ -69,7 +69,8 @@ class Period:
     def default(cls, today: dt.date | None = None) -> Period:
         """The 12 months up to ``today`` (inclusive)."""
         end = today or dt.date.today()
-        return cls(end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1), end)
+        days = min(DEFAULT_PERIOD_DAYS - 1, end.toordinal() - dt.date.min.toordinal())  # from year 1 at least
+        return cls(end - dt.timedelta(days=days), end)
 
     def as_dict(self) -> dict:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}

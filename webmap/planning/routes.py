@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Mapping
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -22,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 import layers.planning as planning_layers
 
-from ..api.params import parse_choices, parse_float, parse_int
+from ..api.params import parse_choice, parse_choices, parse_float, parse_int
 from ..assets.routes import vendor_url
 from ..directory.query import dumps, feature_collection
 from ..errors import BadParameter
@@ -41,11 +42,16 @@ MAX_DESERT_KM = 500.0
 # ------------------------------------------------------------------------------- parameters
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(args: Mapping[str, str], name: str) -> dt.date | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
     try:
+        if not _ISO_DATE.fullmatch(raw):
+            raise ValueError(raw)
         return dt.date.fromisoformat(raw)
     except ValueError:
         raise BadParameter(name, "expected a date YYYY-MM-DD") from None
@@ -81,7 +87,7 @@ def _geojson(document: dict) -> Response:
 @bp.get("/api/v1/campaigns")
 def campaigns_api():
     args = request.args
-    days = parse_int(args, "days", None, 1, 3650)
+    days = parse_int(args, "days", None, 1, service.MAX_CAMPAIGN_DAYS)
     if args.get("from") or args.get("to"):
         period = parse_period(args)
     elif days is not None:
@@ -93,7 +99,7 @@ def campaigns_api():
         period=period,
         themes=tuple(parse_choices(args.getlist("theme"), "theme", THEMES)),
         channels=tuple(parse_choices(args.getlist("channel"), "channel", CHANNELS)),
-        include_demo=args.get("demo", "1") != "0",
+        include_demo=parse_choice(args, "demo", ("1", "0"), default="1") == "1",
         limit=parse_int(args, "limit", service.DEFAULT_CAMPAIGN_LIMIT, 1, current_app.config["WEBMAP_API_MAX_LIMIT"]),
     )
     return _geojson(

@@ -23,6 +23,7 @@ from .analysis import Period
 from .vocabulary import CHANNELS, DEMO_LABEL, RISK_KINDS, RISK_LEVELS, THEMES
 
 DEFAULT_CAMPAIGN_LIMIT = 2000
+MAX_CAMPAIGN_DAYS = 3650  # the API's ``days``
 # Display geometries are simplified (degrees, topology kept): about 200 m.
 DISPLAY_SIMPLIFY = 0.002
 ADMIN_LEVELS_FOR_AREAS = ("adm1", "adm2", "adm3")

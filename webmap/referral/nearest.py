@@ -81,6 +81,7 @@ from .words import (  # noqa: F401 (re-exported)
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
+MIN_KM = 0.1
 MAX_KM = 2000.0
 MAX_AGE = 120
 

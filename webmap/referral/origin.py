@@ -20,7 +20,8 @@ from ..reference.query import search_places
 from ..text import fold
 
 COUNTRY_MARGIN_KM = 50.0  # origins farther than this from Côte d'Ivoire are refused
-# Without the reference boundaries loaded: Côte d'Ivoire's bounding box, widened by ~50 km.
+# Côte d'Ivoire's bounding box, widened by ~50 km: no origin lies outside it (the API's documented
+# lat/lon bounds); without the reference boundaries loaded, the reach itself.
 FALLBACK_REACH = (-8.61 - 0.46, 4.34 - 0.46, -2.49 + 0.46, 10.74 + 0.46)
 
 
@@ -95,6 +96,9 @@ def _reach(session: Session):
 
 def within_reach(session: Session, lat: float, lon: float) -> bool:
     """Is (lat, lon) in Côte d'Ivoire or within ``COUNTRY_MARGIN_KM`` of its borders?"""
+    minlon, minlat, maxlon, maxlat = FALLBACK_REACH
+    if not (minlon <= lon <= maxlon and minlat <= lat <= maxlat):
+        return False
     area = _reach(session)
     with _reach_lock:  # GEOS prepared geometries are not guaranteed thread-safe
         return bool(shapely.contains_xy(area, lon, lat))

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from ..api.params import parse_choices, parse_float, parse_int, parse_text
+from ..api.params import PCODE_MAX_LENGTH, TEXT_MAX_LENGTH, parse_choices, parse_float, parse_int, parse_text
 from ..errors import BadParameter
 from ..taxonomy import CATEGORIES, NEEDS
-from .nearest import DEFAULT_LIMIT, MAX_AGE, MAX_KM, MAX_LIMIT, SEXES, Criteria
+from .nearest import DEFAULT_LIMIT, MAX_AGE, MAX_KM, MAX_LIMIT, MIN_KM, SEXES, Criteria
+
+ANY_SEX = "any"  # or nothing: either sex
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,8 @@ def parse_origin(args: MultiDict) -> OriginArgs:
     return OriginArgs(
         lat=parse_float(args, "lat", None, -90.0, 90.0),
         lon=parse_float(args, "lon", None, -180.0, 180.0),
-        place=parse_text(args, "place", max_length=200),
-        pcode=parse_text(args, "pcode", max_length=16),
+        place=parse_text(args, "place", max_length=TEXT_MAX_LENGTH),
+        pcode=parse_text(args, "pcode", max_length=PCODE_MAX_LENGTH),
     )
 
 
@@ -71,7 +73,7 @@ def parse_page_origin(args: MultiDict) -> OriginArgs:
 
 def parse_sex(args: MultiDict) -> str | None:
     raw = (args.get("sex") or "").strip()
-    if raw in ("", "any"):
+    if raw in ("", ANY_SEX):
         return None
     if raw not in SEXES:
         raise BadParameter("sex", f"expected one of {', '.join(SEXES)} (or nothing for any)")
@@ -86,5 +88,5 @@ def parse_criteria(args: MultiDict, limit: int | None = None) -> Criteria:
         age=parse_int(args, "age", None, 0, MAX_AGE),
         sex=parse_sex(args),
         limit=limit if limit is not None else parse_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-        max_km=parse_float(args, "max_km", None, 0.1, MAX_KM),
+        max_km=parse_float(args, "max_km", None, MIN_KM, MAX_KM),
     )

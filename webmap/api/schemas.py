@@ -1,0 +1,238 @@
+"""JSON Schemas of the /api/v1 answers, for /openapi.json (OpenAPI 3.0: ``nullable`` marks ``null``).
+
+Each schema names the fields clients rely on, with their types; answers may carry more fields.
+``tests/test_api_contract.py`` checks every answer against them.
+"""
+
+from __future__ import annotations
+
+from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, VERIFICATION_STATUSES
+
+
+def _nullable(schema: dict) -> dict:
+    return {**schema, "nullable": True}
+
+
+def _object(required: dict[str, dict], optional: dict[str, dict] | None = None) -> dict:
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+    }
+
+
+STRING = {"type": "string"}
+NUMBER = {"type": "number"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+UUID = {"type": "string", "format": "uuid"}
+STRINGS = {"type": "array", "items": STRING}
+
+
+def codes(vocabulary) -> dict:
+    return {"type": "string", "enum": [str(code) for code in vocabulary]}
+
+
+POSITION = {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 3}
+POINT = _object({"type": {"type": "string", "enum": ["Point"]}, "coordinates": POSITION})
+GEOMETRY = _object(
+    {
+        "type": {"type": "string", "enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                                            "MultiPolygon"]},
+        "coordinates": {"type": "array"},
+    }
+)
+
+
+def feature(properties: dict, geometry: dict = GEOMETRY, id_schema: dict = STRING) -> dict:
+    return _object(
+        {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "geometry": _nullable(geometry),
+            "properties": properties,
+        },
+        {"id": id_schema},
+    )
+
+
+def feature_collection(item: dict, extra: dict | None = None) -> dict:
+    return _object(
+        {"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array", "items": item}},
+        extra,
+    )
+
+
+PAGING = {"numberReturned": INTEGER, "truncated": BOOLEAN}
+
+SERVICE = feature(
+    _object(
+        {
+            "id": UUID,
+            "location_id": UUID,
+            "name": STRING,
+            "category": codes(CATEGORIES),
+            "status": codes(SERVICE_STATUSES),
+            "verification": codes(VERIFICATION_STATUSES),
+            "precision": codes(LOCATION_PRECISIONS),
+            "confidential": BOOLEAN,
+            "masked": BOOLEAN,
+            "needs": {"type": "array", "items": codes(NEEDS)},
+            "phones": STRINGS,
+        },
+        {
+            "organization": _nullable(STRING),
+            "town": _nullable(STRING),
+            "address": _nullable(STRING),
+            "adm1_pcode": _nullable(STRING),
+            "adm2_pcode": _nullable(STRING),
+            "email": _nullable(STRING),
+            "public_contact": _nullable(STRING),
+            "assured_date": _nullable(DATE),
+            "stale": BOOLEAN,
+            "minimum_age": _nullable(INTEGER),
+            "maximum_age": _nullable(INTEGER),
+            "source": _nullable(STRING),
+        },
+    ),
+    POINT,
+    UUID,
+)
+
+ADMIN_AREA = feature(
+    _object(
+        {"pcode": STRING, "name": STRING, "level": STRING},
+        {"parent_pcode": _nullable(STRING), "population_2014": _nullable(INTEGER)},
+    )
+)
+
+PLACES = _object(
+    {
+        "query": STRING,
+        "results": {
+            "type": "array",
+            "items": _object(
+                {"id": INTEGER, "name": STRING, "lat": NUMBER, "lon": NUMBER, "match": STRING},
+                {
+                    "population": _nullable(INTEGER),
+                    **{key: _nullable(STRING) for key in (
+                        "adm1_pcode", "adm2_pcode", "adm3_pcode", "district", "region", "departement",
+                        "sous_prefecture",
+                    )},
+                },
+            ),
+        },
+    }
+)
+
+NEAREST = _object(
+    {
+        "origin": _object({"kind": STRING, "lat": NUMBER, "lon": NUMBER}),
+        "criteria": _object(
+            {
+                "category": {"type": "array", "items": codes(CATEGORIES)},
+                "need": {"type": "array", "items": codes(NEEDS)},
+                "age": _nullable(INTEGER),
+                "sex": _nullable(STRING),
+                "limit": INTEGER,
+                "max_km": _nullable(NUMBER),
+            }
+        ),
+        "count": INTEGER,
+        "results": {
+            "type": "array",
+            "items": _object(
+                {
+                    "rank": INTEGER,
+                    "id": UUID,
+                    "name": STRING,
+                    "category": codes(CATEGORIES),
+                    "distance_km": NUMBER,
+                    "lat": NUMBER,
+                    "lon": NUMBER,
+                    "masked": BOOLEAN,
+                },
+                {
+                    "needs": {"type": "array", "items": codes(NEEDS)},
+                    "town": _nullable(STRING),
+                    "phones": STRINGS,
+                    "road_km_estimate": NUMBER,
+                    "travel_minutes_estimate": NUMBER,
+                    "minimum_age": _nullable(INTEGER),
+                    "maximum_age": _nullable(INTEGER),
+                },
+            ),
+        },
+    },
+    {"message": _nullable(STRING), "hint": _nullable({"type": "object"})},
+)
+
+
+def campaigns(themes, channels) -> dict:
+    return feature_collection(
+        feature(
+            _object(
+                {
+                    "id": UUID,
+                    "name": STRING,
+                    "theme": codes(themes),
+                    "channel": codes(channels),
+                    "start_date": DATE,
+                    "end_date": DATE,
+                    "is_demo": BOOLEAN,
+                },
+                {
+                    "organization": _nullable(STRING),
+                    "people_reached": _nullable(INTEGER),
+                    "area_pcodes": STRINGS,
+                    "source": _nullable(STRING),
+                    "demo_label": _nullable(STRING),
+                    "recency": NUMBER,
+                },
+            ),
+            id_schema=UUID,
+        ),
+        {
+            "period": _nullable(_object({"from": DATE, "to": DATE})),
+            **PAGING,
+            "demo": BOOLEAN,
+        },
+    )
+
+
+def risk_zones(kinds) -> dict:
+    return feature_collection(
+        feature(
+            _object(
+                {"id": UUID, "name": STRING, "kind": codes(kinds), "level": INTEGER, "criterion": STRING,
+                 "source": STRING, "date": DATE},
+                {"admin_pcode": _nullable(STRING), "notes": _nullable(STRING), "is_reference": BOOLEAN},
+            ),
+            id_schema=UUID,
+        )
+    )
+
+
+def coverage(levels) -> dict:
+    share = _nullable(NUMBER)
+    return _object(
+        {
+            "level": codes(levels),
+            "period": _object({"from": DATE, "to": DATE}),
+            "rows": {
+                "type": "array",
+                "items": _object(
+                    {"pcode": STRING, "name": STRING, "campaigns": INTEGER, "risk_zones": INTEGER,
+                     "risk_area_km2": NUMBER, "covered_km2": NUMBER, "covered_share": share},
+                    {"parent": _nullable(STRING), "population_2014": _nullable(INTEGER),
+                     "people_reached": INTEGER, "reached_per_1000": share, "shelter_km": share,
+                     "social_centre_km": share},
+                ),
+            },
+            "totals": {"type": "object"},
+        },
+        {"campaigns": INTEGER, "demo_campaigns": INTEGER},
+    )
+
+
+ERROR = _object({"error": STRING, "detail": {}})
