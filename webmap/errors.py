@@ -45,7 +45,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if _wants_json():
-            return jsonify(error=exc.name.lower(), detail=exc.description), exc.code
+            response = jsonify(error=exc.name.lower(), detail=exc.description)
+            for name, value in exc.get_headers():  # e.g. Allow on a 405, Retry-After
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response, exc.code
         return exc
 
     @app.errorhandler(Exception)
