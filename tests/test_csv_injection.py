@@ -1,5 +1,5 @@
-"""CSV formula injection: the CSV files people open (directory export, planning coverage table)
-prefix formula-like cells with ' (plain numbers and phone numbers left alone); names starting
+"""CSV formula injection: the CSV files people open (directory export, planning coverage table,
+import report) prefix formula-like cells with ' (plain numbers and phone numbers left alone); names starting
 with = or @ are refused at input (form, organization form, import); the HSDS package keeps its
 values exact."""
 
@@ -129,6 +129,16 @@ def test_the_import_refuses_formula_names_and_writes_nothing(client, db_session,
     assert response.status_code == 302
     preview = client.get(response.headers["Location"]).get_data(as_text=True)
     assert preview.count("Un nom ne peut pas commencer par = ou @.") == 2
+    assert "Télécharger le rapport (CSV)" in preview
+    # The report as a CSV file: every row, formula-like names defused.
+    report = client.get(response.headers["Location"] + "/report.csv")
+    assert report.headers["Content-Disposition"] == 'attachment; filename="webmap-rapport-import.csv"'
+    assert "no-store" in report.headers["Cache-Control"]
+    rows = _csv(report)
+    assert [row["Ligne"] for row in rows] == ["2", "3", "4"]
+    assert rows[0]["Nom"] == "'" + HYPERLINK and rows[0]["Résultat"] == "Erreur"
+    assert "Un nom ne peut pas commencer par = ou @." in rows[0]["Pourquoi"]
+    assert rows[1]["Nom"] == "'@Centre" and rows[2]["Nom"] == "Centre correct"
     before = db_session.scalar(select(func.count()).select_from(Service))
     response = client.post(response.headers["Location"] + "/commit", data={"csrf_token": token})
     assert db_session.scalar(select(func.count()).select_from(Service)) == before  # all or nothing
