@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from webmap.models import Organization, Service
 from webmap.spreadsheet import safe_cell
+from webmap.transfer.importer import import_file
+from webmap.transfer.rows import ImportOptions
 
 from .factories import csrf_token, sign_in
 from .test_planning_support import planning, square  # noqa: F401
@@ -61,6 +63,16 @@ def test_directory_csv_export_defuses_every_formula_like_cell(client, make):
     plain = next(row for row in rows.values() if row["name"] == "Formule témoin")
     assert plain["description"] == "-12" and plain["alternate_name"] == "+3,5"  # plain numbers too
     assert plain["longitude"].startswith("-5.")  # negative coordinates stay numbers
+
+
+def test_a_defused_cell_re_imports_as_it_was(client, db_session, make):
+    make.service(name="Centre aller-retour tiret", category="ngo", description="- accueil 24 h/24",
+                 alternate_name="+Sigle", source="Test aller-retour")
+    content = client.get("/export/services.csv?q=aller-retour tiret&status=all").data
+    assert b"'- accueil 24 h/24" in content
+    report = import_file(db_session, content, "export.csv", ImportOptions(), dry_run=True)
+    (row,) = report.rows
+    assert row.data.description == "- accueil 24 h/24" and row.data.alternate_name == "+Sigle"
 
 
 def test_planning_coverage_csv_defuses_formula_like_names(client, planning):  # noqa: F811

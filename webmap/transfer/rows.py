@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from ..directory.records import ServiceInput
 from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, SEXES
+from ..spreadsheet import FORMULA_START
 from ..text import fold
 from .mapping import OSM_AMENITIES, OSM_ATTRIBUTION, OsmProfile, field_label
 from .readers import SourceRow
@@ -108,6 +109,8 @@ def text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     result = str(value).strip()
+    if result.startswith("'") and result[1:].startswith(FORMULA_START):
+        result = result[1:]  # the quote our CSV export puts before a formula-like cell
     return result or None
 
 
