@@ -133,7 +133,7 @@ def test_the_import_refuses_formula_names_and_writes_nothing(client, db_session,
         f'"{HYPERLINK.replace(chr(34), chr(34) * 2)}",ngo,Test,-5.0301,7.6898\n'
         "@Centre,ngo,Test,-6.4503,6.8774\n"
         "Centre correct,ngo,Test,-7.5538,7.4125\n"
-    ).encode("utf-8")
+    ).encode()
     token = csrf_token(client, "/directory/import")
     response = client.post("/directory/import", data={
         "csrf_token": token, "file": (io.BytesIO(data), "formules.csv"), "organization_id": str(org.id),

@@ -50,6 +50,7 @@ def test_every_response_carries_the_security_headers(client, url, method, status
     assert "unsafe-eval" not in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
     assert "Strict-Transport-Security" not in response.headers  # plain HTTP by default
 
 

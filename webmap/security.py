@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
         "Content-Security-Policy": content_security_policy(),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",  # frame-ancestors 'none' for browsers older than CSP 2
     }
     if app.config["WEBMAP_HSTS"]:
         headers["Strict-Transport-Security"] = HSTS

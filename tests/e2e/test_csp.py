@@ -30,10 +30,11 @@ document.addEventListener('securitypolicyviolation', (e) => {
 def watched(browser):
     """A page recording CSP violations (``page.evaluate('window.__csp')``) and console errors."""
     for page in recording_page(browser, viewport={"width": 1280, "height": 800}):
-        page.errors = []
+        errors: list[str] = []
+        page.errors = errors
         page.add_init_script(WATCH)
-        page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        page.on("console", lambda msg, errors=errors: msg.type == "error" and errors.append(msg.text))
+        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
         yield page
 
 
@@ -82,8 +83,9 @@ def test_the_map_draws_under_the_policy(live_server, watched):
     state = watched.evaluate("() => ({b: webmap.boundaries, n: webmap.servicesLoaded})")
     assert state["b"]["regions"] >= 31 and state["n"] >= 10
     # The layer control's swatches are drawn by their style attributes (style-src-attr).
-    borders = watched.evaluate("""() => [...document.querySelectorAll('.leaflet-control-layers .wm-layer-swatch[style]')]
-        .map(el => getComputedStyle(el).borderTopStyle)""")
+    borders = watched.evaluate("""() => [
+        ...document.querySelectorAll('.leaflet-control-layers .wm-layer-swatch[style]')
+    ].map(el => getComputedStyle(el).borderTopStyle)""")
     assert len(borders) >= 2 and "solid" in borders and "dashed" in borders, borders
     assert watched.locator(".leaflet-control-scale").count() == 1  # folium's script from /map/shell.js ran
     assert_clean(watched, "/")

@@ -17,8 +17,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..directory.records import ServiceInput
-from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, SEXES
 from ..spreadsheet import FORMULA_START
+from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, SEXES
 from ..text import fold
 from .mapping import OSM_AMENITIES, OSM_ATTRIBUTION, OsmProfile, field_label
 from .readers import SourceRow
