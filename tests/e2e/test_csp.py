@@ -112,6 +112,14 @@ def test_directory_signed_out_and_in_under_the_policy(live_server, watched, staf
     visit(watched, live_server + "/directory/")
     assert watched.locator("table tbody tr").count() >= 1
     assert_clean(watched, "/directory/ (public)")
+    detail = watched.locator("table tbody tr a[href^='/directory/services/']").first.get_attribute("href")
+    visit(watched, live_server + detail)
+    watched.wait_for_function(
+        "() => document.getElementById('wd-minimap')?.dataset.ready === 'true'", timeout=20_000)
+    assert watched.locator("#wd-minimap .leaflet-marker-icon, #wd-minimap path").count() >= 1
+    assert_clean(watched, "a service's page")
+    visit(watched, live_server + "/auth/login")
+    assert_clean(watched, "/auth/login")
     sign_in(watched, live_server, staff)
     visit(watched, live_server + "/directory/")
     assert watched.get_by_role("button", name="Se déconnecter").is_visible()
