@@ -125,6 +125,17 @@ def test_the_organization_form_refuses_a_formula_name(client, db_session, make):
     assert db_session.scalar(select(Organization).where(Organization.name == "=ONG")) is None
 
 
+def test_the_account_form_refuses_a_formula_name(client, db_session, make):
+    # An account's name is shown beside its changes: history pages, HSDS metadata.updated_by.
+    sign_in(client, make.user(role="admin"))
+    response = client.post("/auth/users/new", data={
+        "name": "@Agent", "email": "agent@ong.example", "role": "referral",
+        "password": "une phrase assez longue", "password_confirm": "une phrase assez longue",
+        "csrf_token": csrf_token(client, "/auth/users/new")})
+    assert response.status_code == 422
+    assert "Un nom ne peut pas commencer par = ou @." in response.get_data(as_text=True)
+
+
 def test_the_import_refuses_formula_names_and_writes_nothing(client, db_session, make):
     org = make.organization("ONG importatrice")
     sign_in(client, make.user(role="editor", organizations=[org]))
