@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     if proxies:  # the client's address and scheme from the proxies' headers (Werkzeug ProxyFix)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
-    from . import auth, compression, history, i18n, navigation
+    from . import auth, compression, history, i18n, navigation, security
     from .errors import register_error_handlers
     from .extensions import csrf, db
 
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     history.install()
     i18n.init_app(app)
     navigation.init_app(app)
+    security.init_app(app)
     register_error_handlers(app)
 
     from .api import bp as api_bp

@@ -65,4 +65,6 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": env.get("WEBMAP_SECURE_COOKIES", "0") == "1",
+        # Served over HTTPS only (the same switch as secure cookies): Strict-Transport-Security.
+        "WEBMAP_HSTS": env.get("WEBMAP_SECURE_COOKIES", "0") == "1",
     }

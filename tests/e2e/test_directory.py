@@ -94,7 +94,7 @@ def test_acceptance_path_admin_editor_form_and_public_view(live_server, page, ac
     # 2. The editor signs in and adds a service through the French form.
     sign_in(page, live_server, EDITOR_EMAIL)
     page.get_by_role("link", name="+ Ajouter une structure").click()
-    page.wait_for_function("document.getElementById('wd-picker-map').dataset.ready === 'true'")
+    page.wait_for_function("() => document.getElementById('wd-picker-map').dataset.ready === 'true'")
     assert page.locator("html").get_attribute("lang") == "fr"
     page.get_by_label("Nom", exact=True).fill("Foyer d'accueil e2e d'Odienné")
     page.get_by_label("Catégorie", exact=True).select_option("ngo")
@@ -111,7 +111,7 @@ def test_acceptance_path_admin_editor_form_and_public_view(live_server, page, ac
     assert error.inner_text() == "Indiquez la source de cette information."
     screenshot(page, "directory-form-errors.png")
     # Then a click on the map places it exactly; the source is given; it is saved.
-    page.wait_for_function("document.getElementById('wd-picker-map').dataset.ready === 'true'")
+    page.wait_for_function("() => document.getElementById('wd-picker-map').dataset.ready === 'true'")
     page.get_by_label("Source de cette information", exact=True).fill("Visite de terrain (e2e)")
     box = page.locator("#wd-picker-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -169,7 +169,7 @@ def test_the_list_filters_and_shows_freshness_in_the_browser(live_server, page):
     page.wait_for_url(re.compile(r"q=ODIENNE"))
     assert page.locator("tbody tr").count() == 1
     page.locator("tbody a").first.click()
-    page.wait_for_function("document.getElementById('wd-minimap').dataset.ready === 'true'")
+    page.wait_for_function("() => document.getElementById('wd-minimap').dataset.ready === 'true'")
     assert page.locator("#wd-minimap").get_attribute("data-masked") == "true"
     assert page.locator("#wd-minimap path").count() >= 2  # the town area and the département outlines
     assert not [url for url in page.requests if not url.startswith(live_server + "/")]

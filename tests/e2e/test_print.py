@@ -86,7 +86,7 @@ def _outside(page, base: str) -> list[str]:
 def test_region_and_category_chosen_on_the_page_give_the_pdf(live_server, page):
     files = _keep_files(page, "/export/map.pdf")
     page.goto(live_server + "/print")
-    page.wait_for_function("document.getElementById('print-options').dataset.previewReady === 'true'",
+    page.wait_for_function("() => document.getElementById('print-options').dataset.previewReady === 'true'",
                            timeout=30_000)
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.locator("h1").inner_text() == "Imprimer la carte"
@@ -137,7 +137,7 @@ def test_region_and_category_chosen_on_the_page_give_the_pdf(live_server, page):
 def test_english_map_png_from_the_french_page_keeps_the_site_in_french(live_server, page):
     files = _keep_files(page, "/export/map.png")
     page.goto(live_server + "/print")
-    page.wait_for_function("document.getElementById('print-options').dataset.previewReady === 'true'",
+    page.wait_for_function("() => document.getElementById('print-options').dataset.previewReady === 'true'",
                            timeout=30_000)
     page.get_by_label("Portrait", exact=True).check()
     page.get_by_label("English", exact=True).check()
@@ -168,7 +168,7 @@ def test_english_map_png_from_the_french_page_keeps_the_site_in_french(live_serv
 def test_the_page_in_english_gives_an_english_departement_map(live_server, page):
     files = _keep_files(page, "/export/map.pdf")
     page.goto(live_server + "/print?lang=en")
-    page.wait_for_function("document.getElementById('print-options').dataset.previewReady === 'true'",
+    page.wait_for_function("() => document.getElementById('print-options').dataset.previewReady === 'true'",
                            timeout=30_000)
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Print the map"

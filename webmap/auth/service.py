@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..directory.validation import InvalidValue, ValidationFailed, normalise_email
+from ..directory.validation import InvalidValue, ValidationFailed, check_name, normalise_email
 from ..errors import WebmapError
 from ..models import AppUser, Organization
 from . import sessions, throttle
@@ -92,6 +92,11 @@ def _check_account(session: Session, errors: dict, name: str, role: str, organiz
         errors["name"] = _("A name is required.")
     elif len(name.strip()) > 200:
         errors["name"] = _("At most 200 characters.")
+    else:  # shown beside every change, in the history pages and the HSDS package's metadata
+        try:
+            check_name(name.strip())
+        except InvalidValue as exc:
+            errors["name"] = str(exc)
     if role not in ROLES:
         errors["role"] = _("Choose a role.")
     elif role == EDITOR and not organization_ids:

@@ -25,6 +25,7 @@ from .validation import (
     ValidationFailed,
     check_age_range,
     check_capacity,
+    check_name,
     normalise_email,
     normalise_phone,
     public_town,
@@ -91,6 +92,10 @@ def validate(session: Session, data: ServiceInput) -> dict:
     elif len(name) > 250:
         errors["name"] = _("At most 250 characters.")
     clean["name"] = name
+    for key, value in (("name", name), ("alternate_name", data.alternate_name),
+                       ("organization", None if data.organization_id else data.organization_name)):
+        if value and key not in errors:
+            _check(errors, key, lambda value=value: check_name(value.strip()))
     clean["category"] = _check(errors, "category", lambda: _one_of(CATEGORIES, "category")(data.category))
     clean["status"] = _check(errors, "status", lambda: _one_of(SERVICE_STATUSES, "status")(data.status))
     clean["precision"] = _check(

@@ -382,7 +382,7 @@ def organizations_overview(session: Session) -> list[dict]:
 
 def save_organization(session: Session, user, values: dict, organization: Organization | None = None) -> Organization:
     """Create or update an organization (admins); ``values``: name, source, email, website, description."""
-    from .validation import InvalidValue, ValidationFailed, normalise_email
+    from .validation import InvalidValue, ValidationFailed, check_name, normalise_email
 
     _require(roles.can_manage_organizations(user))
     errors: dict[str, str] = {}
@@ -391,6 +391,11 @@ def save_organization(session: Session, user, values: dict, organization: Organi
         errors["name"] = _("A name is required.")
     elif len(name) > 250:
         errors["name"] = _("At most 250 characters.")
+    else:
+        try:
+            check_name(name)
+        except InvalidValue as exc:
+            errors["name"] = str(exc)
     if not (values.get("source") or "").strip():
         errors["source"] = _("Say where this information comes from.")
     try:

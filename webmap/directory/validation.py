@@ -64,6 +64,14 @@ def normalise_phone(raw: str) -> str:
     return f"+{COUNTRY_CODE} {pairs}"
 
 
+def check_name(value: str) -> str:
+    """Refuse a name a spreadsheet would run as a formula (``=…``, ``@…``): names reach CSV files,
+    and the HSDS package keeps them exact (see ``webmap.spreadsheet``)."""
+    if value.startswith(("=", "@")):
+        raise InvalidValue(_("A name cannot start with = or @."))
+    return value
+
+
 def normalise_email(raw: str | None) -> str | None:
     value = (raw or "").strip()
     if not value:

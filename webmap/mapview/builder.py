@@ -5,12 +5,20 @@ We never touch those class-level lists (``add_js_link`` would mutate them for ev
 worker): after building the tree, :func:`localise_assets` walks it and gives every element
 that links assets its own instance lists pointing at our URLs, and refuses any link it does
 not know, so a new folium release cannot bring a CDN back unnoticed.
+
+The page runs under a "self only" Content-Security-Policy (``webmap.security``): no inline
+script or ``<style>`` element. So the page takes from folium only its asset links (rebuilt from
+the same walked lists), the map ``<div>`` and the script creating the map, which the app serves
+as a file (``/map/shell.js``). folium's inline ``<style>`` rules are in ``static/map.css``; its
+``L_NO_TOUCH``/``L_DISABLE_3D`` script only set Leaflet's defaults and are left out.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html import escape
 
 import folium
 from branca.element import Element, Figure
@@ -39,6 +47,7 @@ VENDOR_LINKS: dict[str, tuple[str, str] | None] = {
     "fontawesome_solid_css": ("font-awesome", "css/solid.min.css"),
 }
 
+MAP_ID = "webmap"
 AssetUrl = Callable[[str, str], str]  # (package, file) → URL
 StaticUrl = Callable[[str], str]  # our own file under webmap/static → URL
 
@@ -118,6 +127,7 @@ def build_map(
         tiles=None,
         control_scale=True,
     )
+    fmap._id = MAP_ID  # a fixed name: the shell script is the same file for every page
     WebmapClient(config_id).add_to(fmap)
     localise_assets(fmap.get_root(), asset_url, static_url)
     return fmap
@@ -125,19 +135,34 @@ def build_map(
 
 @dataclass(frozen=True)
 class MapParts:
-    """The rendered pieces of folium's document, to place in our own template."""
+    """The pieces of folium's document placed in our own template."""
 
-    header: str  # <script>/<link>/<style>/<meta> for <head>
+    header: str  # <script src>/<link rel="stylesheet"> for <head>, nothing inline
     html: str  # the map <div>
-    script: str  # JavaScript creating the map, to run after the div and the head scripts
+    script: str  # JavaScript creating the map, served as a file after the div and the head scripts
     map_name: str  # the map's JavaScript variable and element id
+
+    @property
+    def script_version(self) -> str:
+        """12 hex digits of the script's SHA-256 (its URL's ``v``, as the static files)."""
+        return hashlib.sha256(self.script.encode("utf-8")).hexdigest()[:12]
+
+
+def asset_links(root: Element) -> str:
+    """The ``<script src>`` and stylesheet links of every element, in folium's order."""
+    tags = []
+    for element in walk(root):
+        if isinstance(element, JSCSSMixin):
+            tags += [f'<script src="{escape(url)}"></script>' for _name, url in element.default_js]
+            tags += [f'<link rel="stylesheet" href="{escape(url)}"/>' for _name, url in element.default_css]
+    return "\n".join(tags)
 
 
 def render_parts(fmap: folium.Map) -> MapParts:
     figure: Figure = fmap.get_root()
-    figure.render()  # renders children into the header/html/script parts
+    figure.render()  # renders children into the html/script parts
     return MapParts(
-        header=figure.header.render(),
+        header=asset_links(figure),
         html=figure.html.render(),
         script=figure.script.render(),
         map_name=fmap.get_name(),

@@ -1,17 +1,22 @@
-"""``/``: the map page. folium builds the shell; ``map.js`` loads the layers from /api/v1."""
+"""``/``: the map page. folium builds the shell; ``map.js`` loads the layers from /api/v1.
+
+``/map/shell.js`` is folium's script creating the map, served as a file so the page has no
+inline script (Content-Security-Policy ``script-src 'self'``, see ``webmap.security``); its URL
+carries the script's version, so it is cached for a year like the static files.
+"""
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 import layers
 
 from .. import taxonomy
-from ..assets.routes import vendor_url
+from ..assets.routes import ONE_YEAR, vendor_url
 from . import bp, messages
-from .builder import build_map, render_parts
+from .builder import MapParts, build_map, render_parts
 
 CONFIG_ID = "webmap-config"
 
@@ -26,19 +31,36 @@ def _client_config() -> dict:
     return config
 
 
-@bp.get("/")
-def index():
-    config = _client_config()
+def _shell(view: dict) -> MapParts:
     fmap = build_map(
-        config["view"],
+        view,
         asset_url=vendor_url,
         static_url=lambda filename: url_for("static", filename=filename),
         config_id=CONFIG_ID,
     )
+    return render_parts(fmap)
+
+
+@bp.get("/")
+def index():
+    config = _client_config()
+    parts = _shell(config["view"])
     return render_template(
         "map.html",
-        parts=render_parts(fmap),
+        parts=parts,
+        shell_url=url_for("map.shell_script", v=parts.script_version),
         config=config,
         config_id=CONFIG_ID,
         title=_("Map of child protection assistance structures"),
     )
+
+
+@bp.get("/map/shell.js")
+def shell_script():
+    parts = _shell(layers.INITIAL_VIEW)
+    response = Response(parts.script, mimetype="text/javascript")
+    if request.args.get("v") == parts.script_version:
+        response.cache_control.public = True
+        response.cache_control.max_age = ONE_YEAR
+        response.cache_control.immutable = True
+    return response

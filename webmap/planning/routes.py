@@ -28,6 +28,7 @@ from ..assets.routes import vendor_url
 from ..directory.query import dumps, feature_collection
 from ..errors import BadParameter
 from ..extensions import db
+from ..spreadsheet import safe_row
 from ..viewer import current_viewer
 from . import analysis, service
 from .chart import ChartLabels, coverage_svg
@@ -179,13 +180,13 @@ def coverage_csv():
     columns = _csv_columns()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([label for _key, label in columns] + [_("Period from"), _("Period to")])
+    writer.writerow(safe_row([label for _key, label in columns] + [_("Period from"), _("Period to")]))
     for row in table.rows:
         data = row.as_dict()
-        writer.writerow(
+        writer.writerow(safe_row(
             ["" if data[key] is None else data[key] for key, _label in columns]
             + [period.start.isoformat(), period.end.isoformat()]
-        )
+        ))
     filename = f"couverture_{level}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
     # UTF-8 with BOM so spreadsheet programs read the accents right.
     return Response(

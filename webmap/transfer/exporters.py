@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ..directory.query import ServiceFilter, search_services
 from ..directory.visibility import PUBLIC, Viewer
 from ..errors import WebmapError
+from ..spreadsheet import safe_cell
 from .mapping import SHAPEFILE_NAMES
 
 # Column order of every export; the CSV adds longitude/latitude, the others carry a geometry.
@@ -130,20 +131,6 @@ def _write(frame, path: Path, driver: str, **options) -> None:
         pyogrio.write_dataframe(frame, path, driver=driver, **options)
 
 
-_FORMULA_START = ("=", "@", "\t", "\r")
-
-
-def _csv_safe(value: object) -> object:
-    """Keep spreadsheets from running a cell as a formula (``=``, ``@``, ``+x``, ``-x``)."""
-    if not isinstance(value, str) or not value:
-        return value
-    if value.startswith(_FORMULA_START) or (
-        value[0] in "+-" and len(value) > 1 and not (value[1].isdigit() or value[1] == " ")
-    ):
-        return "'" + value
-    return value
-
-
 def to_csv(features: list[dict], folder: Path) -> Path:
     frame = pd.DataFrame(records(features), columns=list(COLUMNS))
     frame.insert(frame.columns.get_loc("town"), "longitude",
@@ -152,7 +139,7 @@ def to_csv(features: list[dict], folder: Path) -> Path:
                  [f["geometry"]["coordinates"][1] for f in features])
     for name in frame.columns:
         if frame[name].dtype == object or str(frame[name].dtype) == "str":
-            frame[name] = frame[name].map(_csv_safe)
+            frame[name] = frame[name].map(safe_cell)
     for name in ("stale", "confidential", "masked"):
         frame[name] = frame[name].map({True: "true", False: "false"})
     for name in ("minimum_age", "maximum_age", "capacity"):

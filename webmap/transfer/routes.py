@@ -33,6 +33,7 @@ from .limits import DEFAULT_LIMITS, ImportRejected
 from .mapping import FIELDS, resolve_mapping
 from .readers import FORMATS as READ_FORMATS
 from .readers import read_upload
+from .report import report_csv
 from .rows import DUPLICATE, ERROR, OK, SKIPPED, WARNING, ImportOptions
 
 STATUS_LABELS = {
@@ -231,6 +232,25 @@ def import_preview(batch_id: uuid.UUID):
         statuses=STATUS_LABELS,
         show_all=request.args.get("show") == "all",
     )
+
+
+@bp.get("/directory/import/<uuid:batch_id>/report.csv")
+@role_required(roles.EDITOR)
+def import_report_csv(batch_id: uuid.UUID):
+    """Every row of the pending import's dry-run report, as the page shows them."""
+    batch = _batch(batch_id)
+    if batch.status != "pending":
+        abort(404)
+    try:
+        report = plan_import(db.session, read_upload(batch.content, batch.filename),
+                             options_from_json(batch.options), batch.filename)
+    except ImportRejected as exc:
+        abort(422, exc.message)
+    finally:
+        db.session.rollback()  # the dry run writes nothing; be sure of it
+    header = [_("Row"), _("Result"), _("Name"), _("Category"), _("Town"), _("Why")]
+    content = report_csv(report, header, STATUS_LABELS, taxonomy.labels(taxonomy.CATEGORIES))
+    return _download(content, "webmap-rapport-import.csv", "text/csv; charset=utf-8", private=True)
 
 
 @bp.post("/directory/import/<uuid:batch_id>/mapping")

@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..directory.records import ServiceInput
+from ..spreadsheet import FORMULA_START
 from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, SEXES
 from ..text import fold
 from .mapping import OSM_AMENITIES, OSM_ATTRIBUTION, OsmProfile, field_label
@@ -108,6 +109,8 @@ def text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     result = str(value).strip()
+    if result.startswith("'") and result[1:].startswith(FORMULA_START):
+        result = result[1:]  # the quote our CSV export puts before a formula-like cell
     return result or None
 
 

@@ -1,7 +1,7 @@
 """sign-in sessions kept on the server (user_session); login_attempt.client (known-good browser)
 
 Revision ID: 0009_auth
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-04 04:00:00
 
 A session cookie now names a row of ``user_session`` (by the SHA-256 of its random token); signing
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0009_auth"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,14 @@
 (function () {
   "use strict";
 
+  // A form with data-confirm asks before it is sent (a listener: the Content-Security-Policy
+  // runs no inline onsubmit).
+  document.querySelectorAll("form[data-confirm]").forEach(function (confirmed) {
+    confirmed.addEventListener("submit", function (event) {
+      if (!window.confirm(confirmed.dataset.confirm)) event.preventDefault();
+    });
+  });
+
   var box = document.getElementById("wp-edit-map");
   if (!box) return;
   var config = JSON.parse(box.dataset.config);
