@@ -219,6 +219,7 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
     unknown = uuid.uuid4()
     return {
         "map.index": ["/", "/?lang=en"],
+        "map.shell_script": ["/map/shell.js"],
         "api.healthz": ["/healthz"],
         "api.openapi": ["/openapi.json"],
         "api.admin_areas": ["/api/v1/admin-areas?level=1&simplify=0.01"],
@@ -260,6 +261,7 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "transfer.import_template": ["/directory/import/template.csv"],
         "transfer.import_history": ["/directory/imports"],
         "transfer.import_preview": [f"/directory/import/{batch_id}"],
+        "transfer.import_report_csv": [f"/directory/import/{batch_id}/report.csv"],
         "transfer.export_csv": ["/export/services.csv"] + [f"/export/services.csv?{a}" for a in region_args],
         "transfer.export_geojson": ["/export/services.geojson"],
         "transfer.export_gpkg": ["/export/services.gpkg"],

@@ -73,7 +73,7 @@ def test_hsds_zip_validates_against_the_schemas(client, records, schema_dir):
         assert descriptor["profile"] == "tabular-data-package"
         paths = {resource["path"] for resource in descriptor["resources"]}
         assert paths == {path for path, _columns in TABLES.values()}
-        assert paths | {"datapackage.json"} == set(archive.namelist())
+        assert paths | {"datapackage.json", "LISEZMOI.txt"} == set(archive.namelist())
     tables = read_package(response.data)
     assert len(tables["service"]) == 2 and len(tables["organization"]) == 1
     assert len(tables["service_at_location"]) == 2 and len(tables["location"]) == 2
@@ -90,7 +90,7 @@ def test_hsds_zip_validates_against_the_schemas(client, records, schema_dir):
 
 def test_whole_directory_package_validates(db_session, fr, schema_dir):
     for viewer in (PUBLIC, STAFF):
-        content = export_hsds(db_session, ServiceFilter(), viewer)
+        content = export_hsds(db_session, ServiceFilter(), viewer).content
         assert validate_package(content, schema_dir) == []
         assert len(read_package(content)["service"]) >= 17  # the seed directory at least
 
@@ -100,7 +100,7 @@ def test_confidential_location_in_the_package(db_session, fr, records):
     town = to_shape(place.geom)
 
     def secret_location(viewer):
-        tables = read_package(export_hsds(db_session, ServiceFilter(q="hsds", statuses=()), viewer))
+        tables = read_package(export_hsds(db_session, ServiceFilter(q="hsds", statuses=()), viewer).content)
         location = next(loc for loc in tables["location"] if loc["name"] == "Foyer HSDS confidentiel")
         address = next(a for a in tables["address"] if a["location_id"] == location["id"])
         return location, address
@@ -116,7 +116,7 @@ def test_confidential_location_in_the_package(db_session, fr, records):
 
 
 def test_the_validation_catches_broken_packages(db_session, fr, records, schema_dir):
-    content = export_hsds(db_session, ServiceFilter(q="hsds", statuses=()), PUBLIC)
+    content = export_hsds(db_session, ServiceFilter(q="hsds", statuses=()), PUBLIC).content
     source = zipfile.ZipFile(io.BytesIO(content))
     broken = io.BytesIO()
     with zipfile.ZipFile(broken, "w") as archive:
@@ -184,7 +184,7 @@ def test_an_edit_through_the_write_path_is_in_the_metadata(db_session, fr, make,
                   lon=-5.0310, lat=7.6910)
     save_service(db_session, ServiceInput(**values), service)
     filters = ServiceFilter(q="écoute hsds", statuses=())
-    content = export_hsds(db_session, filters, PUBLIC)
+    content = export_hsds(db_session, filters, PUBLIC).content
     assert validate_package(content, schema_dir) == []
     metadata = read_package(content)["metadata"]
     changes = {(m["resource_type"], m["field_name"], m["last_action_type"]): m for m in metadata}
@@ -236,7 +236,7 @@ def test_the_public_metadata_never_shows_a_confidential_place(client, db_session
 
 
 def test_the_whole_public_package_hides_every_confidential_place(db_session, fr, schema_dir):
-    content = export_hsds(db_session, ServiceFilter(), PUBLIC)
+    content = export_hsds(db_session, ServiceFilter(), PUBLIC).content
     raw = _metadata_bytes(content)
     secrets = db_session.execute(
         select(Location.geom, Location.address).where(Location.confidential.is_(True))
@@ -254,7 +254,7 @@ def test_a_filtered_package_carries_only_the_history_of_its_records(db_session, 
     db_session.flush()
 
     def history(q):
-        tables = read_package(export_hsds(db_session, ServiceFilter(q=q, statuses=()), PUBLIC))
+        tables = read_package(export_hsds(db_session, ServiceFilter(q=q, statuses=()), PUBLIC).content)
         ids = {r["id"] for name in ("organization", "service", "location", "phone", "service_at_location")
                for r in tables[name]}
         return ids, {m["resource_id"] for m in tables["metadata"]}
@@ -264,3 +264,20 @@ def test_a_filtered_package_carries_only_the_history_of_its_records(db_session, 
     assert str(other.id) not in described and str(other.organization_id) not in described
     ids, described = history("filtrée ailleurs")
     assert described == ids and str(other.id) in described and str(records[0].id) not in described
+
+
+def test_the_staff_package_is_marked_confidential_and_the_public_one_is_not(client, make, records):
+    def download():
+        response = client.get("/export/hsds.zip?q=hsds&status=all")
+        with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+            readme = archive.read("LISEZMOI.txt").decode("utf-8")
+        return response.headers["Content-Disposition"], response.headers.get("Cache-Control", ""), readme
+
+    disposition, cache, readme = download()
+    assert "CONFIDENTIEL" not in disposition and "no-store" not in cache
+    assert readme.startswith("Lieux confidentiels (confidential = true) : position au centre de leur ville")
+    sign_in(client, make.user(role="referral"))
+    disposition, cache, readme = download()
+    assert f'filename="webmap-hsds-CONFIDENTIEL-{dt.date.today().isoformat()}.zip"' in disposition
+    assert "no-store" in cache and "private" in cache
+    assert readme.startswith("CONFIDENTIEL : ce fichier contient les positions exactes")

@@ -57,6 +57,16 @@ STAFF_NOTE = (
 )
 
 
+def holds_exact_confidential(features: list[dict]) -> bool:
+    """Do these features (as ``viewer`` saw them) carry exact positions of confidential places?"""
+    return any(f["properties"]["confidential"] and not f["properties"]["masked"] for f in features)
+
+
+def confidential_marker(exact: bool) -> str:
+    """What a file name carries when the file holds exact positions of confidential places."""
+    return "-CONFIDENTIEL" if exact else ""
+
+
 @dataclass(frozen=True)
 class ExportFormat:
     code: str
@@ -199,7 +209,7 @@ def export_services(
     """The file for ``fmt`` (a key of :data:`FORMATS`)."""
     spec = FORMATS[fmt]
     features = export_features(session, filters, viewer)
-    exact = any(f["properties"]["confidential"] and not f["properties"]["masked"] for f in features)
+    exact = holds_exact_confidential(features)
     note = STAFF_NOTE if exact else PUBLIC_NOTE
     with tempfile.TemporaryDirectory(prefix="webmap-export-") as folder:
         folder = Path(folder)
@@ -213,10 +223,9 @@ def export_services(
             path = to_shapefile_zip(features, folder, note)
         content = path.read_bytes()
     stamp = (today or dt.date.today()).isoformat()
-    marker = "-CONFIDENTIEL" if exact else ""
     return Export(
         content=content,
-        filename=f"webmap-services{marker}-{stamp}.{spec.extension}",
+        filename=f"webmap-services{confidential_marker(exact)}-{stamp}.{spec.extension}",
         mimetype=spec.mimetype,
         rows=len(features),
         exact_confidential=exact,

@@ -34,7 +34,15 @@ from ..directory.visibility import PUBLIC, Viewer
 from ..history.service import is_hidden, sensitive_locations
 from ..models import AdminArea, AuditEntry, Organization, Phone, Service, ServiceAtLocation
 from ..taxonomy import CATEGORIES, NEEDS, SEXES
-from .exporters import ATTRIBUTION, export_features
+from .exporters import (
+    ATTRIBUTION,
+    PUBLIC_NOTE,
+    STAFF_NOTE,
+    Export,
+    confidential_marker,
+    export_features,
+    holds_exact_confidential,
+)
 
 HSDS_VERSION = "3.0"
 NAMESPACE = uuid.UUID("0b7f4a55-6f0e-4c8e-9a3c-5d1f2e9a7c11")  # ids of rows we derive
@@ -172,10 +180,12 @@ def _eligibility(service: Service) -> str | None:
 
 
 def build_tables(
-    session: Session, filters: ServiceFilter, viewer: Viewer = PUBLIC
+    session: Session, filters: ServiceFilter, viewer: Viewer = PUBLIC, features: list[dict] | None = None
 ) -> dict[str, list[dict]]:
-    """HSDS table name → records (typed values; ``None`` for unknown) for the matching services."""
-    features = export_features(session, filters, viewer)
+    """HSDS table name → records (typed values; ``None`` for unknown) for the matching services
+    (``features``: ``export_features`` of the same filter and viewer, when already read)."""
+    if features is None:
+        features = export_features(session, filters, viewer)
     service_ids = list(dict.fromkeys(uuid.UUID(f["properties"]["id"]) for f in features))
     services: dict[uuid.UUID, Service] = {}
     phones: list[Phone] = []
@@ -371,9 +381,13 @@ def datapackage(created: dt.datetime | None = None) -> dict:
     }
 
 
-def package_zip(tables: dict[str, list[dict]], created: dt.datetime | None = None) -> bytes:
+def package_zip(
+    tables: dict[str, list[dict]], created: dt.datetime | None = None, readme: str = PUBLIC_NOTE
+) -> bytes:
+    """The package: ``datapackage.json``, one CSV per table, and ``LISEZMOI.txt`` (``readme``)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("LISEZMOI.txt", f"{readme}\r\n\r\n{ATTRIBUTION}\r\n")
         archive.writestr("datapackage.json",
                          json.dumps(datapackage(created), ensure_ascii=False, indent=2) + "\n")
         for name, (path, columns) in TABLES.items():
@@ -386,8 +400,17 @@ def package_zip(tables: dict[str, list[dict]], created: dt.datetime | None = Non
     return buffer.getvalue()
 
 
-def export_hsds(session: Session, filters: ServiceFilter, viewer: Viewer = PUBLIC) -> bytes:
-    return package_zip(build_tables(session, filters, viewer))
+def export_hsds(
+    session: Session, filters: ServiceFilter, viewer: Viewer = PUBLIC, today: dt.date | None = None
+) -> Export:
+    """The HSDS package as a download; marked confidential (file name, LISEZMOI.txt) when it
+    holds exact positions of confidential places, as the service exports are."""
+    features = export_features(session, filters, viewer)
+    exact = holds_exact_confidential(features)
+    content = package_zip(build_tables(session, filters, viewer, features), readme=STAFF_NOTE if exact else PUBLIC_NOTE)
+    stamp = (today or dt.date.today()).isoformat()
+    return Export(content=content, filename=f"webmap-hsds{confidential_marker(exact)}-{stamp}.zip",
+                  mimetype="application/zip", rows=len(features), exact_confidential=exact)
 
 
 # --- reading back and validating ------------------------------------------------------------------

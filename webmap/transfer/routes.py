@@ -87,10 +87,8 @@ for _fmt in FORMATS:
 @bp.get("/export/hsds.zip")
 def export_hsds_zip():
     viewer = current_viewer()
-    content = export_hsds(db.session, export_filters(request.args), viewer)
-    stamp = dt.date.today().isoformat()
-    return _download(content, f"webmap-hsds-{stamp}.zip", "application/zip",
-                     private=viewer.can_see_confidential)
+    export = export_hsds(db.session, export_filters(request.args), viewer)
+    return _download(export.content, export.filename, export.mimetype, private=viewer.can_see_confidential)
 
 
 # --- import pages -------------------------------------------------------------------------------
