@@ -21,10 +21,12 @@ from ..models import Location, Organization, Phone, Service, ServiceAtLocation
 from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, SEXES
 from ..text import fold
 from .validation import (
+    MAX_LENGTHS,
     InvalidValue,
     ValidationFailed,
     check_age_range,
     check_capacity,
+    check_length,
     normalise_email,
     normalise_phone,
     situate,
@@ -85,9 +87,12 @@ def validate(session: Session, data: ServiceInput) -> dict:
     name = (data.name or "").strip()
     if not name:
         errors["name"] = _("A name is required.")
-    elif len(name) > 250:
-        errors["name"] = _("At most 250 characters.")
+    elif len(name) > MAX_LENGTHS["name"]:
+        errors["name"] = _("At most %(n)d characters.", n=MAX_LENGTHS["name"])
     clean["name"] = name
+    for key in MAX_LENGTHS:
+        if key not in ("name", "email"):  # checked with their other rules
+            _check(errors, key, lambda key=key: check_length(key, getattr(data, key)))
     clean["category"] = _check(errors, "category", lambda: _one_of(CATEGORIES, "category")(data.category))
     clean["status"] = _check(errors, "status", lambda: _one_of(SERVICE_STATUSES, "status")(data.status))
     clean["precision"] = _check(
