@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import psycopg
 import sqlalchemy.exc
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+
+from .extensions import login_manager
 
 # The database cannot be reached (down, restarting, refusing connections) or every pooled
 # connection is busy: the request may succeed later, so 503 with Retry-After, never a 500.
@@ -62,7 +64,8 @@ def register_error_handlers(app: Flask) -> None:
                     "Please try again in a moment.")
         if wants_json():
             response = jsonify(error="service unavailable", detail=message)
-        else:  # a page of its own: the site's layout would look the signed-in user up in the database
+        else:  # a page of its own, seen as by the public: the account cannot be looked up
+            g._login_user = login_manager.anonymous_user()  # what Flask-Login's templates read
             response = app.make_response(render_template("unavailable.html", message=message))
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
