@@ -40,10 +40,13 @@ MAX_LENGTHS = {
 }
 MAX_PEOPLE_REACHED = 100_000_000
 # A drawn or uploaded area is simplified to about 50 m (degrees, topology kept), then may hold at
-# most this many vertices: a detailed boundary fits; a file of a million vertices is refused at
-# once, instead of taking minutes to save and slowing the planning page for everyone.
+# most MAX_AREA_VERTICES: a detailed boundary fits; a jagged one is refused instead of slowing
+# the planning page for everyone. Simplifying costs more than linear time on a jagged line
+# (25 s for 200,000 vertices, scripts/bench_area_budget.py), so an area of more than
+# MAX_AREA_VERTICES_READ is refused before: a file of a million vertices in a moment, not minutes.
 AREA_SIMPLIFY = 0.00045
 MAX_AREA_VERTICES = 20_000
+MAX_AREA_VERTICES_READ = 100_000
 
 
 # ------------------------------------------------------------------------------- reading
@@ -196,6 +199,23 @@ _AREA_SQL = text(
 )
 
 
+def _count_vertices(geometry: dict) -> int:
+    """The vertices of a GeoJSON Polygon or MultiPolygon, counted without building it."""
+    coordinates = geometry["coordinates"]
+    polygons = [coordinates] if geometry["type"] == "Polygon" else coordinates
+    return sum(len(ring) for polygon in polygons for ring in polygon)
+
+
+def check_vertices_read(count: int) -> None:
+    """``ValueError`` (a message for the person) when an area is too large to be simplified."""
+    if count > MAX_AREA_VERTICES_READ:
+        raise ValueError(_(
+            "The area has %(count)s vertices; at most %(max)s can be read. Simplify it (in QGIS, "
+            "for example) or choose admin areas on the map.",
+            count=format_decimal(count), max=format_decimal(MAX_AREA_VERTICES_READ),
+        ))
+
+
 def _check_geometry(geometry) -> str | None:
     """The drawn or uploaded area as GeoJSON, simplified to ``AREA_SIMPLIFY`` (topology kept)
     and within the vertex budget; ``ValueError`` with a message for the person otherwise."""
@@ -208,9 +228,15 @@ def _check_geometry(geometry) -> str | None:
             raise ValueError(_("The area is not valid GeoJSON.")) from None
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise ValueError(_("The area must be a polygon or a multipolygon."))
+    unreadable = (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError, ShapelyError)
+    try:
+        vertices = _count_vertices(geometry)
+    except unreadable:
+        raise ValueError(_("The area could not be read as a geometry.")) from None
+    check_vertices_read(vertices)
     try:
         area = shapely.simplify(shapely.geometry.shape(geometry), AREA_SIMPLIFY, preserve_topology=True)
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError, ShapelyError):
+    except unreadable:
         raise ValueError(_("The area could not be read as a geometry.")) from None
     vertices = shapely.get_num_coordinates(area)
     if vertices > MAX_AREA_VERTICES:
