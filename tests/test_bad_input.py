@@ -97,6 +97,23 @@ def test_nul_in_a_service_form_field_is_a_400_and_nothing_is_written(client, db_
     assert db_session.scalar(select(func.count()).select_from(Service)) == before
 
 
+@pytest.mark.parametrize(("url", "status", "parameter"), [
+    ("/api/v1/campaigns?to=0001-01-01", 400, "to"),  # a year before it is no date: OverflowError
+    ("/api/v1/coverage?to=0001-01-01", 400, "to"),
+    ("/api/v1/nearest?place=99999999999999999999", 404, "place"),  # beyond the integer column
+    ("/api/v1/nearest?place=%C2%B2", 404, "place"),  # "²": a digit for str.isdigit, not for int()
+])
+def test_out_of_range_parameters_are_a_4xx_naming_them(client, url, status, parameter):
+    response = client.get(url)
+    assert response.status_code == status, _text(response)[:300]
+    assert response.json["detail"]["parameter"] == parameter
+
+
+def test_out_of_range_parameters_of_the_pages_are_a_4xx(client):
+    assert client.get("/planning?to=0001-01-01").status_code == 400
+    assert client.get("/referral?place=99999999999999999999").status_code == 404
+
+
 # --- numbers and texts beyond their limits -----------------------------------------------------------
 
 

@@ -36,19 +36,25 @@ bp = Blueprint("planning", __name__)
 
 LEVEL_LABELS = {"region": _l("Regions"), "departement": _l("Départements")}
 MAX_DESERT_KM = 500.0
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)  # dates of the query strings
 
 
 # ------------------------------------------------------------------------------- parameters
 
 
 def parse_date(args: Mapping[str, str], name: str) -> dt.date | None:
+    """A date of the years 1900 to 2100: periods are computed from it (0001-01-01 minus a year
+    is no date at all)."""
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         raise BadParameter(name, "expected a date YYYY-MM-DD") from None
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise BadParameter(name, f"must lie between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}")
+    return value
 
 
 def parse_period(args: Mapping[str, str], today: dt.date | None = None) -> analysis.Period:
