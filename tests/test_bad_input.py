@@ -295,7 +295,7 @@ def test_a_risk_zone_over_the_vertex_budget_is_refused(client, db_session, make)
     sign_in(client, make.user(role="admin"))
     before = db_session.scalar(select(func.count()).select_from(RiskZone))
     response = client.post(NEW_ZONE, data={
-        "csrf_token": csrf_token(client, NEW_ZONE), "name": "Zone dentelée", "kind": "border", "level": "2",
+        "csrf_token": csrf_token(client, NEW_ZONE), "name": "Zone dentelée", "kind": "border_crossing", "level": "2",
         "criterion": "Test", "source": "Test", "date": "2025-01-01", "area_pcodes": "",
         "area_geojson": json.dumps(_ring(30_000, 0.005)),
     })

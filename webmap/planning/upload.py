@@ -60,12 +60,12 @@ def read_area(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> di
             path = workdir / f"upload.{fmt}"
             path.write_bytes(data)
         frame = _read_frame(path, limits)
-    if frame.crs is not None and frame.crs.to_epsg() != 4326 and not frame.crs.equals("OGC:CRS84"):
-        frame = frame.to_crs(4326)
-    try:  # before make_valid and the union, whose cost grows with the vertices
+    try:  # before reprojecting, repairing and merging, whose cost grows with the vertices
         check_vertices_read(int(frame.geometry.count_coordinates().sum()))
     except ValueError as exc:
         raise ImportRejected(str(exc)) from None
+    if frame.crs is not None and frame.crs.to_epsg() != 4326 and not frame.crs.equals("OGC:CRS84"):
+        frame = frame.to_crs(4326)
     polygons = [g for g in frame.geometry if g is not None and not g.is_empty]
     if not polygons:
         raise ImportRejected(_("The file holds no geometry."))
