@@ -22,12 +22,13 @@ def create_app(config: dict | None = None) -> Flask:
     if proxies:  # the client's address and scheme from the proxies' headers (Werkzeug ProxyFix)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
-    from . import auth, compression, history, i18n, navigation, security
+    from . import auth, compression, guards, history, i18n, navigation, security
     from .errors import register_error_handlers
     from .extensions import csrf, db
 
     db.init_app(app)
     csrf.init_app(app)
+    guards.init_app(app)
     compression.init_app(app)
     auth.init_app(app)
     history.install()

@@ -48,6 +48,9 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         # Requests are parsed (CSRF check) before any view runs, so uploads are capped app-wide:
         # the import limit (10 MB, webmap.transfer.limits) plus room for the form fields.
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # One form field (not a file) may hold this much: a drawn area at the vertex budget
+        # (webmap.planning.service.MAX_AREA_VERTICES) is about 0.5 MB of GeoJSON.
+        "MAX_FORM_MEMORY_SIZE": 2 * 1000 * 1000,
         # Compressed responses (Flask-Compress) for slow connections: scripts, styles, JSON and
         # GeoJSON, SVG — never HTML pages, which carry CSRF tokens next to text from the query
         # string (the BREACH attack). Static files (``static``, ``assets.vendor``) are compressed

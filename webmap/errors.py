@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+import psycopg
+import sqlalchemy.exc
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+
+from .extensions import login_manager
+
+# The database cannot be reached (down, restarting, refusing connections) or every pooled
+# connection is busy: the request may succeed later, so 503 with Retry-After, never a 500.
+DATABASE_UNAVAILABLE = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.TimeoutError, psycopg.OperationalError)
+RETRY_AFTER_S = 30
 
 
 class WebmapError(Exception):
@@ -33,7 +43,7 @@ class Unavailable(WebmapError):
     status = 503
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     return request.path.startswith(("/api/", "/healthz", "/openapi"))
 
 
@@ -44,16 +54,32 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if _wants_json():
+        if wants_json():
             response = jsonify(error=exc.name.lower(), detail=exc.description)
             # Headers the exception carries (``Allow`` of a 405, ``Retry-After``…), not its HTML type.
             response.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")
             return response, exc.code
         return exc
 
+    def _database_unavailable(exc: Exception):
+        app.logger.error("database unavailable on %s: %s", request.path, str(exc).splitlines()[0][:200])
+        message = _("The service is temporarily unavailable (its database cannot be reached). "
+                    "Please try again in a moment.")
+        if wants_json():
+            response = jsonify(error="service unavailable", detail=message)
+        else:  # a page of its own, seen as by the public: the account cannot be looked up
+            g._login_user = login_manager.anonymous_user()  # what Flask-Login's templates read
+            response = app.make_response(render_template("unavailable.html", message=message))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, _database_unavailable)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s", request.path)
-        if _wants_json():
+        if wants_json():
             return jsonify(error="internal error", detail=None), 500
         return "Erreur interne / Internal error", 500

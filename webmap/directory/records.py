@@ -21,10 +21,12 @@ from ..models import Location, Organization, Phone, Service, ServiceAtLocation
 from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, SEXES
 from ..text import fold
 from .validation import (
+    MAX_LENGTHS,
     InvalidValue,
     ValidationFailed,
     check_age_range,
     check_capacity,
+    check_length,
     check_name,
     normalise_email,
     normalise_phone,
@@ -89,9 +91,12 @@ def validate(session: Session, data: ServiceInput) -> dict:
     name = (data.name or "").strip()
     if not name:
         errors["name"] = _("A name is required.")
-    elif len(name) > 250:
-        errors["name"] = _("At most 250 characters.")
+    elif len(name) > MAX_LENGTHS["name"]:
+        errors["name"] = _("At most %(n)d characters.", n=MAX_LENGTHS["name"])
     clean["name"] = name
+    for key in MAX_LENGTHS:
+        if key not in ("name", "email"):  # checked with their other rules
+            _check(errors, key, lambda key=key: check_length(key, getattr(data, key)))
     for key, value in (("name", name), ("alternate_name", data.alternate_name),
                        ("organization", None if data.organization_id else data.organization_name)):
         if value and key not in errors:

@@ -382,7 +382,7 @@ def organizations_overview(session: Session) -> list[dict]:
 
 def save_organization(session: Session, user, values: dict, organization: Organization | None = None) -> Organization:
     """Create or update an organization (admins); ``values``: name, source, email, website, description."""
-    from .validation import InvalidValue, ValidationFailed, check_name, normalise_email
+    from .validation import InvalidValue, ValidationFailed, check_length, check_name, normalise_email
 
     _require(roles.can_manage_organizations(user))
     errors: dict[str, str] = {}
@@ -402,6 +402,11 @@ def save_organization(session: Session, user, values: dict, organization: Organi
         email = normalise_email(values.get("email"))
     except InvalidValue as exc:
         errors["email"], email = str(exc), None
+    for key, limit in (("website", "url"), ("description", "description"), ("source", "source")):
+        try:
+            check_length(limit, values.get(key))
+        except InvalidValue as exc:
+            errors[key] = str(exc)
     if errors:
         raise ValidationFailed(errors)
     clean = {

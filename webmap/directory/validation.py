@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,23 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 # A point must lie inside the country, or within this distance of it (coast, border towns).
 COUNTRY_TOLERANCE_M = 1_000
 MAX_AGE = 25
+# Limits of what a record may hold, for forms, imports and the CLI alike (one table, stated in
+# the README). Longest texts in characters: the database columns are sized to match where they
+# have a size (String(n)); the others are bounded here against abuse.
+MAX_LENGTHS = {
+    "name": 250,
+    "alternate_name": 250,
+    "organization_name": 250,
+    "email": 250,
+    "url": 500,
+    "town": 200,
+    "public_contact": 500,
+    "address": 1_000,
+    "source": 2_000,
+    "description": 5_000,
+}
+# Largest capacity (places): far above any structure, far below the column's 2**31 - 1.
+MAX_CAPACITY = 100_000
 
 
 class InvalidValue(ValueError):
@@ -76,7 +94,7 @@ def normalise_email(raw: str | None) -> str | None:
     value = (raw or "").strip()
     if not value:
         return None
-    if not EMAIL.match(value) or len(value) > 250:
+    if not EMAIL.match(value) or len(value) > MAX_LENGTHS["email"]:
         raise InvalidValue(_("%(value)s is not an e-mail address.", value=value))
     return value.lower()
 
@@ -93,7 +111,16 @@ def check_age_range(minimum: int | None, maximum: int | None) -> tuple[int | Non
 def check_capacity(capacity: int | None) -> int | None:
     if capacity is not None and capacity < 0:
         raise InvalidValue(_("Capacity cannot be negative."))
+    if capacity is not None and capacity > MAX_CAPACITY:
+        raise InvalidValue(_("At most %(max)s places.", max=format_decimal(MAX_CAPACITY)))
     return capacity
+
+
+def check_length(name: str, value: str | None) -> str | None:
+    """``value`` when it is no longer than ``MAX_LENGTHS[name]`` characters."""
+    if value is not None and len(value) > MAX_LENGTHS[name]:
+        raise InvalidValue(_("At most %(n)d characters.", n=MAX_LENGTHS[name]))
+    return value
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,12 @@ def area_from_form(form: AreaFields, errors: dict) -> tuple[list[str], dict | No
     raw = (form.area_geojson.data or "").strip()
     if raw:
         try:
-            geometries.append(json.loads(raw))
-        except ValueError:
+            drawn = json.loads(raw)
+        except (ValueError, RecursionError):  # RecursionError: nested beyond what Python reads
+            drawn = None
+        if isinstance(drawn, dict):
+            geometries.append(drawn)
+        else:
             errors["area"] = _("The drawn area could not be read.")
     upload = form.area_file.data
     if upload is not None and getattr(upload, "filename", ""):
@@ -110,7 +114,10 @@ def area_from_form(form: AreaFields, errors: dict) -> tuple[list[str], dict | No
     if len(geometries) > 1:  # a drawn polygon and an uploaded file: keep both
         polygons = []
         for geometry in geometries:
-            coordinates = geometry.get("coordinates", [])
+            coordinates = geometry.get("coordinates")
+            if geometry.get("type") not in ("Polygon", "MultiPolygon") or not isinstance(coordinates, list):
+                errors["area"] = _("The area must be a polygon or a multipolygon.")
+                return pcodes, None
             polygons.extend([coordinates] if geometry.get("type") == "Polygon" else coordinates)
         geometries = [{"type": "MultiPolygon", "coordinates": polygons}]
     return pcodes, (geometries[0] if geometries else None)

@@ -38,6 +38,7 @@ bp = Blueprint("planning", __name__)
 
 LEVEL_LABELS = {"region": _l("Regions"), "departement": _l("Départements")}
 MAX_DESERT_KM = 500.0
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)  # dates of the query strings
 
 
 # ------------------------------------------------------------------------------- parameters
@@ -47,15 +48,20 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_date(args: Mapping[str, str], name: str) -> dt.date | None:
+    """A date of the years 1900 to 2100: periods are computed from it (0001-01-01 minus a year
+    is no date at all)."""
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
     try:
         if not _ISO_DATE.fullmatch(raw):
             raise ValueError(raw)
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         raise BadParameter(name, "expected a date YYYY-MM-DD") from None
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise BadParameter(name, f"must lie between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}")
+    return value
 
 
 def parse_period(args: Mapping[str, str], today: dt.date | None = None) -> analysis.Period:

@@ -12,8 +12,12 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
+import shapely
+import shapely.geometry
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from geoalchemy2 import WKBElement
+from shapely.errors import ShapelyError
 from sqlalchemy import Select, and_, func, literal, select, text
 from sqlalchemy.orm import Session
 
@@ -29,6 +33,21 @@ DISPLAY_SIMPLIFY = 0.002
 ADMIN_LEVELS_FOR_AREAS = ("adm1", "adm2", "adm3")
 # Drawn or uploaded areas must touch the country (within this distance, metres).
 COUNTRY_TOLERANCE_M = 10_000
+# Limits of a campaign or an at-risk zone (the README's table of limits). Longest texts in
+# characters (the columns' sizes where they have one); the largest number of people reached,
+# about three times the country's population and far below the column's 2**31 - 1.
+MAX_LENGTHS = {
+    "name": 250, "organization": 250, "target_group": 120, "source": 2_000, "criterion": 5_000, "notes": 5_000,
+}
+MAX_PEOPLE_REACHED = 100_000_000
+# A drawn or uploaded area is simplified to about 50 m (degrees, topology kept), then may hold at
+# most MAX_AREA_VERTICES: a detailed boundary fits; a jagged one is refused instead of slowing
+# the planning page for everyone. Simplifying costs more than linear time on a jagged line
+# (25 s for 200,000 vertices, scripts/bench_area_budget.py), so an area of more than
+# MAX_AREA_VERTICES_READ is refused before: a file of a million vertices in a moment, not minutes.
+AREA_SIMPLIFY = 0.00045
+MAX_AREA_VERTICES = 20_000
+MAX_AREA_VERTICES_READ = 100_000
 
 
 # ------------------------------------------------------------------------------- reading
@@ -181,17 +200,53 @@ _AREA_SQL = text(
 )
 
 
+def _count_vertices(geometry: dict) -> int:
+    """The vertices of a GeoJSON Polygon or MultiPolygon, counted without building it."""
+    coordinates = geometry["coordinates"]
+    polygons = [coordinates] if geometry["type"] == "Polygon" else coordinates
+    return sum(len(ring) for polygon in polygons for ring in polygon)
+
+
+def check_vertices_read(count: int) -> None:
+    """``ValueError`` (a message for the person) when an area is too large to be simplified."""
+    if count > MAX_AREA_VERTICES_READ:
+        raise ValueError(_(
+            "The area has %(count)s vertices; at most %(max)s can be read. Simplify it (in QGIS, "
+            "for example) or choose admin areas on the map.",
+            count=format_decimal(count), max=format_decimal(MAX_AREA_VERTICES_READ),
+        ))
+
+
 def _check_geometry(geometry) -> str | None:
+    """The drawn or uploaded area as GeoJSON, simplified to ``AREA_SIMPLIFY`` (topology kept)
+    and within the vertex budget; ``ValueError`` with a message for the person otherwise."""
     if geometry is None:
         return None
     if isinstance(geometry, str):
         try:
             geometry = json.loads(geometry)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ValueError(_("The area is not valid GeoJSON.")) from None
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise ValueError(_("The area must be a polygon or a multipolygon."))
-    return json.dumps(geometry)
+    unreadable = (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError, ShapelyError)
+    try:
+        vertices = _count_vertices(geometry)
+    except unreadable:
+        raise ValueError(_("The area could not be read as a geometry.")) from None
+    check_vertices_read(vertices)
+    try:
+        area = shapely.simplify(shapely.geometry.shape(geometry), AREA_SIMPLIFY, preserve_topology=True)
+    except unreadable:
+        raise ValueError(_("The area could not be read as a geometry.")) from None
+    vertices = shapely.get_num_coordinates(area)
+    if vertices > MAX_AREA_VERTICES:
+        raise ValueError(_(
+            "The area has %(count)s vertices even simplified to about 50 m; at most %(max)s are "
+            "accepted. Simplify it (in QGIS, for example) or choose admin areas on the map.",
+            count=format_decimal(vertices), max=format_decimal(MAX_AREA_VERTICES),
+        ))
+    return shapely.to_geojson(area)
 
 
 def build_area(session: Session, area_pcodes, geometry, errors: dict) -> tuple[list[str], bytes | None]:
@@ -232,17 +287,25 @@ def build_area(session: Session, area_pcodes, geometry, errors: dict) -> tuple[l
     return pcodes, (bytes(row.area) if row.area is not None else None)
 
 
+def _check_lengths(errors: dict, values: dict) -> None:
+    """A message for each text longer than ``MAX_LENGTHS`` allows (target groups: each one)."""
+    for name, value in values.items():
+        key, texts = ("target_group", value) if name == "target_groups" else (name, [value])
+        if any(len((text or "").strip()) > MAX_LENGTHS[key] for text in texts):
+            errors.setdefault(name, _("At most %(n)d characters.", n=MAX_LENGTHS[key]))
+
+
 def validate_campaign(session: Session, data: CampaignInput) -> dict:
     """Check every field; return clean values (with the area as EWKB) or raise ValidationFailed."""
     errors: dict[str, str] = {}
     clean: dict = {}
-    for name, limit in (("name", 250), ("organization", 250)):
+    for name in ("name", "organization"):
         value = (getattr(data, name) or "").strip()
         if not value:
             errors[name] = _("This field is required.")
-        elif len(value) > limit:
-            errors[name] = _("At most %(n)d characters.", n=limit)
         clean[name] = value
+    _check_lengths(errors, {"name": data.name, "organization": data.organization, "source": data.source,
+                            "notes": data.notes, "target_groups": data.target_groups})
     if data.theme not in THEMES:
         errors["theme"] = _("Unknown theme: %(value)s.", value=data.theme)
     if data.channel not in CHANNELS:
@@ -255,6 +318,8 @@ def validate_campaign(session: Session, data: CampaignInput) -> dict:
         errors["end_date"] = _("The end date is before the start date.")
     if data.people_reached is not None and data.people_reached < 0:
         errors["people_reached"] = _("Must be zero or more.")
+    elif data.people_reached is not None and data.people_reached > MAX_PEOPLE_REACHED:
+        errors["people_reached"] = _("At most %(max)s.", max=format_decimal(MAX_PEOPLE_REACHED))
     if not (data.source or "").strip():
         errors["source"] = _("Say where this information comes from.")
     if data.organization_id is not None and session.get(Organization, data.organization_id) is None:
@@ -332,6 +397,8 @@ def save_risk_zone(session: Session, data: RiskZoneInput, zone: RiskZone | None 
         errors["level"] = _("The level must be 1, 2 or 3.")
     if not (data.criterion or "").strip():
         errors["criterion"] = _("Say why this area is at risk.")
+    _check_lengths(errors, {"name": data.name, "criterion": data.criterion, "source": data.source,
+                            "notes": data.notes})
     if not (data.source or "").strip():
         errors["source"] = _("Say where this information comes from.")
     if data.date is None:

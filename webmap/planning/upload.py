@@ -27,6 +27,7 @@ from ..transfer.limits import (
     check_size,
 )
 from ..transfer.readers import detect_format, unzip_shapefile
+from .service import check_vertices_read
 
 
 def _read_frame(path: Path, limits: Limits):
@@ -59,6 +60,10 @@ def read_area(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> di
             path = workdir / f"upload.{fmt}"
             path.write_bytes(data)
         frame = _read_frame(path, limits)
+    try:  # before reprojecting, repairing and merging, whose cost grows with the vertices
+        check_vertices_read(int(frame.geometry.count_coordinates().sum()))
+    except ValueError as exc:
+        raise ImportRejected(str(exc)) from None
     if frame.crs is not None and frame.crs.to_epsg() != 4326 and not frame.crs.equals("OGC:CRS84"):
         frame = frame.to_crs(4326)
     polygons = [g for g in frame.geometry if g is not None and not g.is_empty]

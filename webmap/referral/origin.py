@@ -19,6 +19,8 @@ from ..models import AdminArea, Place
 from ..reference.query import search_places
 from ..text import fold
 
+MAX_PLACE_ID = 2**31 - 1  # place.id is an integer column: a larger id matches nothing
+
 COUNTRY_MARGIN_KM = 50.0  # origins farther than this from Côte d'Ivoire are refused
 # Côte d'Ivoire's bounding box, widened by ~50 km: no origin lies outside it (the API's documented
 # lat/lon bounds); without the reference boundaries loaded, the reach itself.
@@ -144,8 +146,8 @@ def _suggestion(match: dict) -> dict:
 def origin_from_place(session: Session, value: str) -> Origin:
     """A gazetteer id, or a name: the best match unless only loose (fuzzy) matches exist."""
     value = value.strip()
-    if value.isdigit():
-        row = session.execute(
+    if value.isascii() and value.isdigit():  # "²" is a digit for str.isdigit, not for int()
+        row = None if int(value) > MAX_PLACE_ID else session.execute(
             select(
                 Place.id,
                 Place.name,

@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import uuid
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from ..auth import roles
 from ..auth.decorators import role_required
 from ..config import PROJECT_ROOT
 from ..directory.query import ServiceFilter
+from ..errors import wants_json
 from ..extensions import db
 from ..models import Organization, Service
 from ..models.transfer import ImportBatch, ImportedService
@@ -130,11 +131,21 @@ def _form_context(**extra) -> dict:
 
 @bp.app_errorhandler(RequestEntityTooLarge)
 def _too_large(exc: RequestEntityTooLarge):
-    if not request.path.startswith("/directory/import") or not current_user.is_authenticated:
-        return exc
-    message = _("The file is too large; the limit is %(limit)d MB.",
-                limit=DEFAULT_LIMITS.max_bytes // (1024 * 1024))
-    return render_template("transfer/upload.html", **_form_context(form={}, error=message)), 413
+    """A request beyond the app's caps, refused before it is read: the forms' own message, in the
+    user's language (the upload: ``MAX_CONTENT_LENGTH``; one form field: ``MAX_FORM_MEMORY_SIZE``)."""
+    length = request.content_length
+    if length is None or length > current_app.config["MAX_CONTENT_LENGTH"]:
+        message = _("The file is too large; the limit is %(limit)d MB.",
+                    limit=DEFAULT_LIMITS.max_bytes // (1024 * 1024))
+    else:
+        message = _("A field of the form is too large: at most %(limit)s kB.",
+                    limit=format_decimal(current_app.config["MAX_FORM_MEMORY_SIZE"] // 1000))
+    if wants_json():
+        return jsonify(error="request too large", detail=message), 413
+    if request.path.startswith("/directory/import") and current_user.is_authenticated:
+        return render_template("transfer/upload.html", **_form_context(form={}, error=message)), 413
+    return render_template("directory/error.html", title=_("Request refused"), message=message,
+                           status=413, back=request.path), 413
 
 
 @bp.route("/directory/import", methods=["GET", "POST"])

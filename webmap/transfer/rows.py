@@ -123,7 +123,7 @@ def items(value: object, separators: re.Pattern = LIST_SEPARATORS) -> list[str]:
     if raw.startswith("["):
         try:
             decoded = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             decoded = None
         if isinstance(decoded, list):
             return [t for v in decoded if (t := text(v))]
