@@ -80,8 +80,10 @@ def test_the_api_keeps_its_documented_contract(case, live_server, engine):
 
 def test_a_period_ending_in_the_first_year_is_no_server_error(client):
     response = client.get("/api/v1/coverage?to=0001-01-02")
+    assert response.status_code == 400 and response.get_json()["detail"]["parameter"] == "to"
+    response = client.get("/api/v1/coverage?to=1900-01-02")
     assert response.status_code == 200
-    assert response.get_json()["period"] == {"from": "0001-01-01", "to": "0001-01-02"}
+    assert response.get_json()["period"]["to"] == "1900-01-02"  # and a default start a year before
 
 
 def test_a_date_is_written_yyyy_mm_dd(client):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 
 from ..planning.analysis import LEVELS as COVERAGE_LEVELS
-from ..planning.service import MAX_CAMPAIGN_DAYS
+from ..planning.service import DATE_PATTERN, MAX_CAMPAIGN_DAYS, MAX_DATE, MIN_DATE
 from ..planning.vocabulary import CHANNELS, RISK_KINDS, THEMES
 from ..reference.query import LEVELS as ADMIN_LEVELS
 from ..referral import nearest
@@ -61,7 +61,8 @@ def _limit(maximum: int, default: int) -> dict:
     return _param("limit", f"Maximum number of results (default {default}).", _integer(1, maximum))
 
 
-DATE = {"type": "string", "format": "date"}
+DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN,
+        "description": f"A date from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}."}
 PERIOD = [
     _param("from", "Start of the period (YYYY-MM-DD); not after `to`.", DATE),
     _param("to", "End of the period (YYYY-MM-DD); default today.", DATE),

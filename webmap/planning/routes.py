@@ -38,7 +38,6 @@ bp = Blueprint("planning", __name__)
 
 LEVEL_LABELS = {"region": _l("Regions"), "departement": _l("Départements")}
 MAX_DESERT_KM = 500.0
-MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)  # dates of the query strings
 
 
 # ------------------------------------------------------------------------------- parameters
@@ -59,8 +58,8 @@ def parse_date(args: Mapping[str, str], name: str) -> dt.date | None:
         value = dt.date.fromisoformat(raw)
     except ValueError:
         raise BadParameter(name, "expected a date YYYY-MM-DD") from None
-    if not MIN_DATE <= value <= MAX_DATE:
-        raise BadParameter(name, f"must lie between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}")
+    if not service.MIN_DATE <= value <= service.MAX_DATE:
+        raise BadParameter(name, f"must lie between {service.MIN_DATE.isoformat()} and {service.MAX_DATE.isoformat()}")
     return value
 
 

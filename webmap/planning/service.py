@@ -28,6 +28,10 @@ from .vocabulary import CHANNELS, DEMO_LABEL, RISK_KINDS, RISK_LEVELS, THEMES
 
 DEFAULT_CAMPAIGN_LIMIT = 2000
 MAX_CAMPAIGN_DAYS = 3650  # the API's ``days``
+# Dates of the query strings (periods are computed from them: 0001-01-01 minus a year is no
+# date at all); DATE_PATTERN is what /openapi.json declares for the same years.
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
 # Display geometries are simplified (degrees, topology kept): about 200 m.
 DISPLAY_SIMPLIFY = 0.002
 ADMIN_LEVELS_FOR_AREAS = ("adm1", "adm2", "adm3")
