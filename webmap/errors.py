@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -10,6 +10,7 @@ class WebmapError(Exception):
     """Base of every error the domain raises on purpose."""
 
     status = 400
+    headers: dict[str, str] | None = None  # extra response headers (e.g. ``Retry-After``)
 
     def __init__(self, error: str, detail: object = None) -> None:
         super().__init__(error)
@@ -37,10 +38,21 @@ def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/healthz", "/openapi"))
 
 
+def render_error(exc: WebmapError):
+    """The JSON answer of a domain error, with its status and headers."""
+    return jsonify(error=exc.error, detail=exc.detail), exc.status, exc.headers or {}
+
+
+def render_unexpected(exc: Exception):
+    """A bug or an outage: logged with its traceback, answered without one."""
+    current_app.logger.exception("unhandled error on %s", request.path)
+    if _wants_json():
+        return jsonify(error="internal error", detail=None), 500
+    return "Erreur interne / Internal error", 500
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(WebmapError)
-    def _domain_error(exc: WebmapError):
-        return jsonify(error=exc.error, detail=exc.detail), exc.status
+    app.register_error_handler(WebmapError, render_error)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -48,9 +60,4 @@ def register_error_handlers(app: Flask) -> None:
             return jsonify(error=exc.name.lower(), detail=exc.description), exc.code
         return exc
 
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        app.logger.exception("unhandled error on %s", request.path)
-        if _wants_json():
-            return jsonify(error="internal error", detail=None), 500
-        return "Erreur interne / Internal error", 500
+    app.register_error_handler(Exception, render_unexpected)

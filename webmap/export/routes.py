@@ -27,7 +27,8 @@ def _sources() -> service.Sources:
 
 
 def _options(args=None) -> PrintOptions:
-    return parse_print_options(request.args if args is None else args, default_lang=str(get_locale()))
+    return parse_print_options(request.args if args is None else args, default_lang=str(get_locale()),
+                               max_png_px=current_app.config["WEBMAP_PNG_MAX_PX"])
 
 
 def _today() -> dt.date:

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import uuid
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,7 +20,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from ..transfer.limits import ImportRejected
 from .service import CampaignInput
-from .upload import read_area
+from .upload import check_vertices, count_vertices, read_area
 from .vocabulary import CHANNELS, RISK_KINDS, RISK_LEVELS, THEMES
 
 NO_ORGANIZATION = ""
@@ -94,17 +95,25 @@ def _int(raw: str | None, field: str, errors: dict) -> int | None:
 def area_from_form(form: AreaFields, errors: dict) -> tuple[list[str], dict | None]:
     """P-codes and one geometry (drawn polygon and/or uploaded file, united) from the form."""
     pcodes = [p.strip() for p in (form.area_pcodes.data or "").replace(";", ",").split(",") if p.strip()]
+    max_vertices = current_app.config["WEBMAP_AREA_MAX_VERTICES"]
     geometries = []
     raw = (form.area_geojson.data or "").strip()
     if raw:
         try:
-            geometries.append(json.loads(raw))
+            drawn = json.loads(raw)
         except ValueError:
             errors["area"] = _("The drawn area could not be read.")
+        else:
+            try:
+                check_vertices(count_vertices(drawn.get("coordinates") if isinstance(drawn, dict) else None),
+                               max_vertices)
+                geometries.append(drawn)
+            except ImportRejected as exc:
+                errors["area"] = exc.message
     upload = form.area_file.data
     if upload is not None and getattr(upload, "filename", ""):
         try:
-            geometries.append(read_area(upload.read(), upload.filename))
+            geometries.append(read_area(upload.read(), upload.filename, max_vertices=max_vertices))
         except ImportRejected as exc:
             errors["area_file"] = exc.message
     if len(geometries) > 1:  # a drawn polygon and an uploaded file: keep both

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyogrio
 import shapely
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
 from shapely.geometry import MultiPolygon, Polygon, mapping
@@ -45,7 +46,34 @@ def _read_frame(path: Path, limits: Limits):
         raise ImportRejected(_("The file could not be read: %(reason)s", reason=reason)) from None
 
 
-def read_area(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> dict:
+DEFAULT_MAX_VERTICES = 100_000  # the app's WEBMAP_AREA_MAX_VERTICES
+
+
+def count_vertices(coordinates) -> int:
+    """Positions in GeoJSON ``coordinates`` (any nesting)."""
+    if isinstance(coordinates, (list, tuple)) and coordinates and isinstance(coordinates[0], (int, float)):
+        return 1
+    if isinstance(coordinates, (list, tuple)):
+        return sum(count_vertices(part) for part in coordinates)
+    return 0
+
+
+def check_vertices(count: int, max_vertices: int) -> None:
+    """Refuse an area of more than ``max_vertices`` vertices: uniting, storing and analysing it
+    (coverage, every map drawing it) costs time and memory in proportion."""
+    if count > max_vertices:
+        raise ImportRejected(
+            _(
+                "The area has %(count)s vertices; at most %(limit)s are accepted. Simplify it (in QGIS: "
+                "Vector > Geometry Tools > Simplify) and try again.",
+                count=format_decimal(count),
+                limit=format_decimal(max_vertices),
+            )
+        )
+
+
+def read_area(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS,
+              max_vertices: int = DEFAULT_MAX_VERTICES) -> dict:
     """The polygons of the uploaded file as one GeoJSON MultiPolygon in WGS 84."""
     check_size(len(data), limits)
     fmt = detect_format(data, filename)
@@ -62,6 +90,7 @@ def read_area(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> di
     if frame.crs is not None and frame.crs.to_epsg() != 4326 and not frame.crs.equals("OGC:CRS84"):
         frame = frame.to_crs(4326)
     polygons = [g for g in frame.geometry if g is not None and not g.is_empty]
+    check_vertices(int(shapely.get_num_coordinates(polygons).sum()) if polygons else 0, max_vertices)
     if not polygons:
         raise ImportRejected(_("The file holds no geometry."))
     if any(not isinstance(g, (Polygon, MultiPolygon)) for g in polygons):
