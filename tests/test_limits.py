@@ -50,7 +50,7 @@ def test_over_the_rate_429_with_retry_after_and_a_french_message(limited, client
     assert 1 <= wait <= 60
     body = response.get_json()
     assert body["error"] == "too many requests"
-    assert body["detail"]["retry_after"] == wait
+    assert body["detail"]["retry_after"] == wait and body["detail"]["reason"] == "rate"
     assert body["detail"]["message"] == (
         f"Trop de demandes de ce fichier depuis votre adresse. Veuillez réessayer dans {wait} secondes.")
     # Another address has its own count; another group (the printed map) too.
@@ -94,6 +94,7 @@ def test_concurrency_cap_refuses_a_second_expensive_request_in_the_worker(app, m
         busy = other.get("/export/atlas.pdf")
         assert busy.status_code == 429
         assert int(busy.headers["Retry-After"]) == app.config["WEBMAP_BUSY_RETRY_AFTER"]
+        assert busy.get_json()["detail"]["reason"] == "busy"
         assert busy.get_json()["detail"]["message"].startswith("Le serveur prépare déjà d'autres cartes")
         assert other.get(CSV).status_code == 429
         assert other.get("/api/v1/places?q=bouake").status_code == 200

@@ -14,7 +14,8 @@ of them at once used to starve every other request of the worker (the nearest se
    refused at once rather than queued, so the worker's threads stay free for quick requests.
 
 Both refusals are ``429 Too Many Requests`` with ``Retry-After`` (seconds) and a message in the
-page's language (French by default). A refused request is not counted against the client.
+page's language (French by default); ``detail.reason`` says which (``rate`` or ``busy``). A
+refused request is not counted against the client.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ class TooManyRequests(WebmapError):
 
     status = 429
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__("too many requests", {"message": message, "retry_after": retry_after})
+    def __init__(self, reason: str, message: str, retry_after: int) -> None:
+        super().__init__("too many requests", {"reason": reason, "message": message, "retry_after": retry_after})
         self.headers = {"Retry-After": str(retry_after)}
 
 
@@ -111,6 +112,7 @@ def _admit() -> None:
         wait = state.wait_for(group, client, rate)
         if wait is not None:
             raise TooManyRequests(
+                "rate",
                 _("Too many requests for this file from your address. Please try again in %(seconds)d seconds.",
                   seconds=wait),
                 wait,
@@ -118,6 +120,7 @@ def _admit() -> None:
     if not state.slots.acquire(blocking=False):
         wait = config["WEBMAP_BUSY_RETRY_AFTER"]
         raise TooManyRequests(
+            "busy",
             _("The server is already preparing other maps or exports. Please try again in %(seconds)d seconds.",
               seconds=wait),
             wait,
