@@ -24,6 +24,8 @@ TEST_CONFIG = {
     "SECRET_KEY": "tests-only",
     # Many tests fetch the same export from one address; tests/test_limits.py turns it on.
     "WEBMAP_RATE_LIMIT_ENABLED": False,
+    # The printed map is drawn in this process: a child process cannot see a test's records.
+    "WEBMAP_RENDER_ISOLATED": False,
 }
 
 

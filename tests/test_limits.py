@@ -236,3 +236,35 @@ def test_gunicorn_recycles_workers(monkeypatch):
     worker = Worker()
     settings["post_request"](worker, type("Req", (), {"path": "/x"})(), {}, None)  # 600 MB: stays
     assert worker.alive is True
+
+
+# --- rendering in a low-priority process -----------------------------------------------------
+
+
+def _children_niceness() -> list[int]:
+    from pathlib import Path
+
+    pids = []
+    for task in Path("/proc/self/task").iterdir():
+        pids += (task / "children").read_text().split()
+    return [int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16]) for pid in pids]
+
+
+def test_the_printed_map_is_drawn_in_a_low_priority_process(database_url):
+    """Against the committed seed directory (a child process cannot see a test transaction)."""
+    # Niceness 1 here (19 by default): a test on a busy machine should not wait for idle CPU.
+    isolated = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "WEBMAP_RENDER_ISOLATED": True,
+                           "WEBMAP_RENDER_NICENESS": 1})
+    client = isolated.test_client()
+    try:
+        response = client.get("/export/map.png?width=300&height=200")
+        assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
+        assert 1 in _children_niceness()
+        # A domain error raised in the child comes back as itself: 400 naming the parameter.
+        response = client.get("/export/map.pdf?region=CI99")
+        assert response.status_code == 400
+        assert response.get_json()["detail"]["parameter"] == "region"
+    finally:
+        isolated.extensions["webmap.limits.isolation"].shutdown()
+        with isolated.app_context():
+            db.dispose()

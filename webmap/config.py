@@ -51,13 +51,19 @@ def limits_from_env(env) -> dict:
         # Expensive requests running at once in one worker process (all groups together).
         "WEBMAP_EXPENSIVE_CONCURRENCY": int(env.get("WEBMAP_EXPENSIVE_CONCURRENCY", "1")),
         "WEBMAP_BUSY_RETRY_AFTER": int(env.get("WEBMAP_BUSY_RETRY_AFTER", "10")),
+        # The printed map drawn in a child process of the worker (webmap.limits.isolation), at
+        # this niceness (19: the lowest priority), replaced after this many renderings.
+        "WEBMAP_RENDER_ISOLATED": _flag(env.get("WEBMAP_RENDER_ISOLATED", "1")),
+        "WEBMAP_RENDER_NICENESS": int(env.get("WEBMAP_RENDER_NICENESS", "19")),
+        "WEBMAP_RENDER_MAX_TASKS": int(env.get("WEBMAP_RENDER_MAX_TASKS", "20")),
         # PostgreSQL statement_timeout of a request's statements (milliseconds).
         "WEBMAP_STATEMENT_TIMEOUT_MS": int(env.get("WEBMAP_STATEMENT_TIMEOUT_MS", "5000")),
         "WEBMAP_STAFF_STATEMENT_TIMEOUT_MS": int(env.get("WEBMAP_STAFF_STATEMENT_TIMEOUT_MS", "60000")),
         # Largest side of /export/map.png, in pixels (8000 x 8000 took 3.4 GB).
         "WEBMAP_PNG_MAX_PX": int(env.get("WEBMAP_PNG_MAX_PX", "4000")),
-        # Vertices of a coverage area drawn or uploaded on the planning pages.
-        "WEBMAP_AREA_MAX_VERTICES": int(env.get("WEBMAP_AREA_MAX_VERTICES", "100000")),
+        # Vertices of a coverage area drawn or uploaded on the planning pages (the reference country
+        # outline has 1,297): uniting, storing and analysing an area costs in proportion.
+        "WEBMAP_AREA_MAX_VERTICES": int(env.get("WEBMAP_AREA_MAX_VERTICES", "20000")),
     }
 
 

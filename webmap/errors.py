@@ -17,6 +17,17 @@ class WebmapError(Exception):
         self.error = error
         self.detail = detail
 
+    def __reduce__(self):
+        """Picklable whatever the subclass's ``__init__`` (raised in a rendering process)."""
+        return _rebuild, (type(self), self.__dict__.copy())
+
+
+def _rebuild(cls: type[WebmapError], state: dict) -> WebmapError:
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, state.get("error"))
+    exc.__dict__.update(state)
+    return exc
+
 
 class BadParameter(WebmapError):
     """A query parameter is missing, malformed or out of range; ``detail`` names it."""

@@ -44,6 +44,11 @@ def _user_is_staff() -> bool:
     return user is not None and user.is_authenticated
 
 
+def request_timeout_ms() -> int:
+    """The statement timeout of the current request (staff once the signed-in user is loaded)."""
+    return timeout_ms(_user_is_staff())
+
+
 def _on_begin(_session, _transaction, connection) -> None:
     if has_request_context():
         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {timeout_ms(_user_is_staff())}")

@@ -46,7 +46,7 @@ def _read_frame(path: Path, limits: Limits):
         raise ImportRejected(_("The file could not be read: %(reason)s", reason=reason)) from None
 
 
-DEFAULT_MAX_VERTICES = 100_000  # the app's WEBMAP_AREA_MAX_VERTICES
+DEFAULT_MAX_VERTICES = 20_000  # the app's WEBMAP_AREA_MAX_VERTICES
 
 
 def count_vertices(coordinates) -> int:
