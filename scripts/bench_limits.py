@@ -174,7 +174,7 @@ def nearest_for(port: int, queries: list[str], seconds: float, concurrency: int)
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    flat = [x for chunk in latencies for x in chunk]
+    flat = [x for chunk in latencies for x in chunk] or [float("nan")]
     return {"n": len(flat), "p50": percentile(flat, 0.5) * 1000, "p99": percentile(flat, 0.99) * 1000,
             "max": max(flat) * 1000, "rps": len(flat) / elapsed, "errors": len(errors)}
 
@@ -193,13 +193,15 @@ def scenario(url: str, name: str, env: dict[str, str], addresses: list[str | Non
         alone = nearest_for(server.port, queries, args.seconds, args.concurrency)
         log(f"  alone: nearest p50 {alone['p50']:.1f} ms  p99 {alone['p99']:.1f} ms  {alone['rps']:.0f}/s")
         counts, stop = AtlasCounts(), threading.Event()
-        threads = [threading.Thread(target=atlas_client, args=(server.port, a, stop, counts, args.max_wait))
-                   for a in addresses]
+        threads = [threading.Thread(target=atlas_client, args=(server.port, a, stop, counts, args.max_wait),
+                                    daemon=True) for a in addresses]
         for thread in threads:
             thread.start()
         time.sleep(2)  # the atlases are being drawn
-        result = nearest_for(server.port, queries, args.seconds, args.concurrency)
-        stop.set()
+        try:
+            result = nearest_for(server.port, queries, args.seconds, args.concurrency)
+        finally:
+            stop.set()
         for thread in threads:
             thread.join(600)
         result.update(alone=alone, atlas_ok=counts.ok, atlas_rate=counts.rate_limited, atlas_busy=counts.busy,
