@@ -101,15 +101,14 @@ def area_from_form(form: AreaFields, errors: dict) -> tuple[list[str], dict | No
     if raw:
         try:
             drawn = json.loads(raw)
-        except ValueError:
+            check_vertices(count_vertices(drawn.get("coordinates") if isinstance(drawn, dict) else None),
+                           max_vertices)
+        except (ValueError, RecursionError):  # not JSON, or nested beyond reason
             errors["area"] = _("The drawn area could not be read.")
+        except ImportRejected as exc:
+            errors["area"] = exc.message
         else:
-            try:
-                check_vertices(count_vertices(drawn.get("coordinates") if isinstance(drawn, dict) else None),
-                               max_vertices)
-                geometries.append(drawn)
-            except ImportRejected as exc:
-                errors["area"] = exc.message
+            geometries.append(drawn)
     upload = form.area_file.data
     if upload is not None and getattr(upload, "filename", ""):
         try:
