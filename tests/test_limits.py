@@ -222,7 +222,7 @@ def test_gunicorn_recycles_workers(monkeypatch):
 
     monkeypatch.setenv("WEBMAP_MAX_REQUESTS", "700")
     settings = runpy.run_path(str(PROJECT_ROOT / "scripts" / "gunicorn.conf.py"))
-    assert settings["max_requests"] == 700 and settings["max_requests_jitter"] == 500
+    assert settings["max_requests"] == 700 and settings["max_requests_jitter"] == 2000
 
     class Worker:
         alive, pid = True, 1

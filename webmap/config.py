@@ -75,8 +75,8 @@ def gunicorn_settings(env=None) -> dict:
     replaced gracefully: it finishes its requests while a new one starts (0: never)."""
     env = os.environ if env is None else env
     return {
-        "max_requests": int(env.get("WEBMAP_MAX_REQUESTS", "5000")),
-        "max_requests_jitter": int(env.get("WEBMAP_MAX_REQUESTS_JITTER", "500")),
+        "max_requests": int(env.get("WEBMAP_MAX_REQUESTS", "20000")),
+        "max_requests_jitter": int(env.get("WEBMAP_MAX_REQUESTS_JITTER", "2000")),
         "worker_max_rss_mb": int(env.get("WEBMAP_WORKER_MAX_RSS_MB", "600")),
     }
 
