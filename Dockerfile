@@ -23,9 +23,9 @@ RUN pip install -r requirements.txt
 COPY . .
 # Editable install: the app finds templates/ and data/geo/ beside its package, in /app.
 RUN pip install --no-deps -e . \
-    && if [ -n "$(find webmap/translations -name '*.po' 2>/dev/null)" ]; then \
-        pybabel -q compile -d webmap/translations; \
-    fi \
+    && for dir in $(find webmap -type d -name translations); do \
+        if [ -n "$(find "$dir" -name '*.po')" ]; then pybabel -q compile -d "$dir"; fi; \
+    done \
     && useradd --system --user-group --home-dir /app --shell /usr/sbin/nologin webmap \
     && mkdir -p /app/var/geodata \
     && chown -R webmap:webmap /app/var

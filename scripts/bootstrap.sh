@@ -506,7 +506,7 @@ main() {
             # gthread workers: keep-alive, and a slow phone connection holds a thread, not a process
             # (the configuration scripts/bench_nearest.py measures).
             exec "$VENV/bin/gunicorn" -w "${WEB_CONCURRENCY:-2}" --worker-class gthread --threads "${WEB_THREADS:-4}" \
-                -b "$host:$port" --no-control-socket 'webmap:create_app()'
+                -b "$host:$port" --no-control-socket -c scripts/gunicorn.conf.py 'webmap:create_app()'
             ;;
         test)
             setup test

@@ -18,5 +18,5 @@ echo "==> Loading the seed directory (webmap seed)"
 webmap seed
 echo "==> Serving on 0.0.0.0:${PORT:-5000} (gunicorn, ${WEB_CONCURRENCY:-2} workers × ${WEB_THREADS:-4} threads)"
 exec gunicorn -w "${WEB_CONCURRENCY:-2}" --worker-class gthread --threads "${WEB_THREADS:-4}" \
-    -b "0.0.0.0:${PORT:-5000}" --no-control-socket \
+    -b "0.0.0.0:${PORT:-5000}" --no-control-socket -c /app/scripts/gunicorn.conf.py \
     --access-logfile - 'webmap:create_app()'

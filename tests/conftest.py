@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine
@@ -24,6 +25,10 @@ from .factories import Factories
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "tests-only",
+    # Many tests fetch the same export from one address; tests/test_limits.py turns it on.
+    "WEBMAP_RATE_LIMIT_ENABLED": False,
+    # The printed map is drawn in this process: a child process cannot see a test's records.
+    "WEBMAP_RENDER_ISOLATED": False,
 }
 
 
@@ -65,27 +70,45 @@ def live_server(database_url) -> Iterator[str]:
             db.dispose()
 
 
-@pytest.fixture()
-def db_session(app, engine):
-    """A session whose work, and every request's, is rolled back when the test ends."""
-    connection = engine.connect()
-    transaction = connection.begin()
+@contextmanager
+def bound_to(app, connection):
+    """``app``'s sessions and lookups run on ``connection`` (inside its transaction) meanwhile."""
     sessionmaker = app.extensions[Database.key]
-    original_bind = sessionmaker.kw["bind"]
+    original = {key: sessionmaker.kw[key] for key in ("bind", "join_transaction_mode") if key in sessionmaker.kw}
     sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
     # Lookups (``db.lookup()``, the nearest search) run in the test's transaction too,
     # so they see the records a test makes.
     lookup_engine = app.extensions[Database.lookup_key]
     app.extensions[Database.lookup_key] = connection
-    session: Session = sessionmaker()
     try:
-        yield session
+        yield sessionmaker
     finally:
-        session.close()
         app.extensions[Database.lookup_key] = lookup_engine
-        sessionmaker.configure(bind=original_bind, join_transaction_mode="conservative_savepoint")
+        sessionmaker.kw.pop("join_transaction_mode", None)  # as it was (SQLAlchemy's default)
+        sessionmaker.configure(**original)
+
+
+@pytest.fixture()
+def db_connection(engine):
+    """A connection in a transaction rolled back when the test ends."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        yield connection
+    finally:
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture()
+def db_session(app, db_connection):
+    """A session whose work, and every request's, is rolled back when the test ends."""
+    with bound_to(app, db_connection) as sessionmaker:
+        session: Session = sessionmaker()
+        try:
+            yield session
+        finally:
+            session.close()
 
 
 @pytest.fixture()

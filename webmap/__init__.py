@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     if proxies:  # the client's address and scheme from the proxies' headers (Werkzeug ProxyFix)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
-    from . import auth, compression, guards, history, i18n, navigation, security
+    from . import auth, compression, guards, history, i18n, limits, navigation, security
     from .errors import register_error_handlers
     from .extensions import csrf, db
 
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     guards.init_app(app)
     compression.init_app(app)
     auth.init_app(app)
+    limits.init_app(app)  # after auth: reads who is signed in
     history.install()
     i18n.init_app(app)
     navigation.init_app(app)

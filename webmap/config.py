@@ -29,6 +29,55 @@ def translation_directories() -> str:
     return ";".join(str(folder) for folder in folders)
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def limits_from_env(env) -> dict:
+    """The limits that keep one request or one client from hurting everyone (README, "Limits").
+
+    Rates are strings such as ``"2 per minute;12 per hour"`` (moving windows, per client
+    address, per group of endpoints; ``webmap.limits.expensive``); an empty string: no rate.
+    """
+    return {
+        "WEBMAP_RATE_LIMIT_ENABLED": _flag(env.get("WEBMAP_RATE_LIMIT_ENABLED", "1")),
+        "WEBMAP_RATE_LIMITS": {
+            "print": env.get("WEBMAP_RATE_LIMIT_PRINT", "20 per minute;200 per hour"),
+            "atlas": env.get("WEBMAP_RATE_LIMIT_ATLAS", "2 per minute;12 per hour"),
+            "export": env.get("WEBMAP_RATE_LIMIT_EXPORT", "10 per minute;100 per hour"),
+        },
+        # Where the counts live: this worker's memory, or Redis (every worker and server).
+        "WEBMAP_RATE_LIMIT_STORAGE": env.get("REDIS_URL") or "memory://",
+        # Expensive requests running at once in one worker process (all groups together).
+        "WEBMAP_EXPENSIVE_CONCURRENCY": int(env.get("WEBMAP_EXPENSIVE_CONCURRENCY", "1")),
+        "WEBMAP_BUSY_RETRY_AFTER": int(env.get("WEBMAP_BUSY_RETRY_AFTER", "10")),
+        # The printed map drawn in a child process of the worker (webmap.limits.isolation), at
+        # this niceness (19: the lowest priority), replaced after this many renderings.
+        "WEBMAP_RENDER_ISOLATED": _flag(env.get("WEBMAP_RENDER_ISOLATED", "1")),
+        "WEBMAP_RENDER_NICENESS": int(env.get("WEBMAP_RENDER_NICENESS", "19")),
+        "WEBMAP_RENDER_MAX_TASKS": int(env.get("WEBMAP_RENDER_MAX_TASKS", "20")),
+        # PostgreSQL statement_timeout of a request's statements (milliseconds).
+        "WEBMAP_STATEMENT_TIMEOUT_MS": int(env.get("WEBMAP_STATEMENT_TIMEOUT_MS", "5000")),
+        "WEBMAP_STAFF_STATEMENT_TIMEOUT_MS": int(env.get("WEBMAP_STAFF_STATEMENT_TIMEOUT_MS", "60000")),
+        # Largest side of /export/map.png, in pixels (8000 x 8000 took 3.4 GB).
+        "WEBMAP_PNG_MAX_PX": int(env.get("WEBMAP_PNG_MAX_PX", "4000")),
+    }
+
+
+def gunicorn_settings(env=None) -> dict:
+    """How gunicorn recycles its workers (``scripts/gunicorn.conf.py``), so that the memory a
+    worker grew (an import preview, a large export) goes back to the system: after
+    ``max_requests`` requests (+ up to ``max_requests_jitter``, so workers do not all restart
+    at once), and after any request that leaves it above ``worker_max_rss_mb``. A worker is
+    replaced gracefully: it finishes its requests while a new one starts (0: never)."""
+    env = os.environ if env is None else env
+    return {
+        "max_requests": int(env.get("WEBMAP_MAX_REQUESTS", "20000")),
+        "max_requests_jitter": int(env.get("WEBMAP_MAX_REQUESTS_JITTER", "2000")),
+        "worker_max_rss_mb": int(env.get("WEBMAP_WORKER_MAX_RSS_MB", "600")),
+    }
+
+
 def from_env(environ: os._Environ | dict | None = None) -> dict:
     """Build the settings dictionary from environment variables (documented in the README)."""
     env = os.environ if environ is None else environ
@@ -65,6 +114,7 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         "COMPRESS_MIN_SIZE": 1024,
         # A sign-in lasts this long at most, however active (webmap/auth/sessions.py).
         "WEBMAP_SESSION_HOURS": float(env.get("WEBMAP_SESSION_HOURS", "12")),
+        **limits_from_env(env),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": env.get("WEBMAP_SECURE_COOKIES", "0") == "1",

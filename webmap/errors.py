@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import sqlalchemy.exc
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -20,11 +20,23 @@ class WebmapError(Exception):
     """Base of every error the domain raises on purpose."""
 
     status = 400
+    headers: dict[str, str] | None = None  # extra response headers (e.g. ``Retry-After``)
 
     def __init__(self, error: str, detail: object = None) -> None:
         super().__init__(error)
         self.error = error
         self.detail = detail
+
+    def __reduce__(self):
+        """Picklable whatever the subclass's ``__init__`` (raised in a rendering process)."""
+        return _rebuild, (type(self), self.__dict__.copy())
+
+
+def _rebuild(cls: type[WebmapError], state: dict) -> WebmapError:
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, state.get("error"))
+    exc.__dict__.update(state)
+    return exc
 
 
 class BadParameter(WebmapError):
@@ -47,10 +59,36 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/healthz", "/openapi"))
 
 
+def render_error(exc: WebmapError):
+    """The JSON answer of a domain error, with its status and headers."""
+    return jsonify(error=exc.error, detail=exc.detail), exc.status, exc.headers or {}
+
+
+def render_unexpected(exc: Exception):
+    """A bug: logged with its traceback, answered without one."""
+    current_app.logger.exception("unhandled error on %s", request.path)
+    if wants_json():
+        return jsonify(error="internal error", detail=None), 500
+    return "Erreur interne / Internal error", 500
+
+
+def render_unavailable(exc: Exception):
+    """The database cannot be reached: 503 with Retry-After, a page or JSON, no traceback."""
+    current_app.logger.error("database unavailable on %s: %s", request.path, str(exc).splitlines()[0][:200])
+    message = _("The service is temporarily unavailable (its database cannot be reached). "
+                "Please try again in a moment.")
+    if wants_json():
+        response = jsonify(error="service unavailable", detail=message)
+    else:  # a page of its own, seen as by the public: the account cannot be looked up
+        g._login_user = login_manager.anonymous_user()  # what Flask-Login's templates read
+        response = current_app.make_response(render_template("unavailable.html", message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(WebmapError)
-    def _domain_error(exc: WebmapError):
-        return jsonify(error=exc.error, detail=exc.detail), exc.status
+    app.register_error_handler(WebmapError, render_error)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -61,25 +99,6 @@ def register_error_handlers(app: Flask) -> None:
             return response, exc.code
         return exc
 
-    def _database_unavailable(exc: Exception):
-        app.logger.error("database unavailable on %s: %s", request.path, str(exc).splitlines()[0][:200])
-        message = _("The service is temporarily unavailable (its database cannot be reached). "
-                    "Please try again in a moment.")
-        if wants_json():
-            response = jsonify(error="service unavailable", detail=message)
-        else:  # a page of its own, seen as by the public: the account cannot be looked up
-            g._login_user = login_manager.anonymous_user()  # what Flask-Login's templates read
-            response = app.make_response(render_template("unavailable.html", message=message))
-        response.status_code = 503
-        response.headers["Retry-After"] = str(RETRY_AFTER_S)
-        return response
-
     for error in DATABASE_UNAVAILABLE:
-        app.register_error_handler(error, _database_unavailable)
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        app.logger.exception("unhandled error on %s", request.path)
-        if wants_json():
-            return jsonify(error="internal error", detail=None), 500
-        return "Erreur interne / Internal error", 500
+        app.register_error_handler(error, render_unavailable)
+    app.register_error_handler(Exception, render_unexpected)

@@ -72,10 +72,12 @@ class Database:
     def init_app(self, app: Flask) -> None:
         url = app.config["DATABASE_URL"]
         engine = create_engine(url, pool_pre_ping=True)
+        # The public statement timeout (webmap.limits.timeouts) for every lookup.
+        timeout = int(app.config["WEBMAP_STATEMENT_TIMEOUT_MS"])
         lookup_engine = create_engine(
             url,
             isolation_level="AUTOCOMMIT",
-            connect_args={"options": LOOKUP_OPTIONS},
+            connect_args={"options": f"{LOOKUP_OPTIONS} -c statement_timeout={timeout}"},
         )
         app.extensions[self.key] = sessionmaker(bind=engine, expire_on_commit=False)
         app.extensions[self.lookup_key] = lookup_engine

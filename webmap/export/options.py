@@ -33,7 +33,7 @@ ORIENTATIONS = ("landscape", "portrait")
 LANGUAGES = ("fr", "en")
 COUNTRY = "country"
 PNG_DEFAULT_DPI = 150
-PNG_MIN_PX, PNG_MAX_PX = 200, 8000
+PNG_MIN_PX, PNG_MAX_PX = 200, 4000  # the largest side: the app's WEBMAP_PNG_MAX_PX
 
 _PCODE = re.compile(r"^CI\d{2}(\d{2})?$")
 _TRUE = {"1", "true", "yes", "on"}
@@ -137,11 +137,27 @@ def _paper(args: Mapping) -> str:
     return _choice(args, "paper", tuple(PAPERS_MM), "a4")
 
 
-def parse_print_options(args: Mapping, default_lang: str = "fr") -> PrintOptions:
+def _png_size(args: Mapping, max_px: int) -> tuple[int | None, int | None]:
+    """``width`` and ``height`` (each PNG_MIN_PX to ``max_px``); the side that follows from one of
+    them and the paper's proportions must fit too (the memory of a PNG grows with its area)."""
+    width = parse_int(args, "width", None, PNG_MIN_PX, max_px)
+    height = parse_int(args, "height", None, PNG_MIN_PX, max_px)
+    if (width is None) != (height is None):
+        paper = _paper(args)
+        orientation = _choice(args, "orientation", ORIENTATIONS, "landscape")
+        w, h = PrintOptions(paper=paper, orientation=orientation, width=width, height=height).png_size()
+        if max(w, h) > max_px:
+            given = "width" if width is not None else "height"
+            raise BadParameter(given, f"gives a {w} x {h} image; at most {max_px} pixels a side")
+    return width, height
+
+
+def parse_print_options(args: Mapping, default_lang: str = "fr", max_png_px: int = PNG_MAX_PX) -> PrintOptions:
     """Read and check every option; raise :class:`~webmap.errors.BadParameter` on the first bad one."""
     getlist = getattr(args, "getlist", None)
     raw_categories = getlist("category") if getlist else ([args["category"]] if args.get("category") else [])
     categories = parse_choices(raw_categories, "category", CATEGORIES)
+    width, height = _png_size(args, max_png_px)
     return PrintOptions(
         extent=_extent(args),
         categories=tuple(sorted(set(categories), key=list(CATEGORIES).index)),
@@ -149,8 +165,8 @@ def parse_print_options(args: Mapping, default_lang: str = "fr") -> PrintOptions
         orientation=_choice(args, "orientation", ORIENTATIONS, "landscape"),
         lang=_choice(args, "lang", LANGUAGES, default_lang if default_lang in LANGUAGES else "fr"),
         table=_flag(args, "table", True),
-        width=parse_int(args, "width", None, PNG_MIN_PX, PNG_MAX_PX),
-        height=parse_int(args, "height", None, PNG_MIN_PX, PNG_MAX_PX),
+        width=width,
+        height=height,
     )
 
 

@@ -1,4 +1,7 @@
-"""Thin views of the printable map: parse the options, call :mod:`.service`, send the bytes."""
+"""Thin views of the printable map: parse the options, call :mod:`.service`, send the bytes.
+
+The three files are drawn through :func:`webmap.limits.isolation.render` (in a low-priority
+child process of the worker, unless ``WEBMAP_RENDER_ISOLATED`` is off)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from .. import taxonomy
 from ..errors import BadParameter
 from ..extensions import db
+from ..limits.isolation import render
 from ..viewer import current_viewer
 from . import bp, service
 from .options import COUNTRY, PrintOptions, extent_parameter, parse_print_options
@@ -27,7 +31,8 @@ def _sources() -> service.Sources:
 
 
 def _options(args=None) -> PrintOptions:
-    return parse_print_options(request.args if args is None else args, default_lang=str(get_locale()))
+    return parse_print_options(request.args if args is None else args, default_lang=str(get_locale()),
+                               max_png_px=current_app.config["WEBMAP_PNG_MAX_PX"])
 
 
 def _today() -> dt.date:
@@ -50,23 +55,23 @@ def _filename(kind: str, options: PrintOptions, ext: str) -> str:
 @bp.get("/export/map.pdf")
 def map_pdf():
     options = _options()
-    data = service.map_pdf(db.session, options, current_viewer(), produced_on=_today(), sources=_sources(),
-                           parameter=extent_parameter(request.args))
+    data = render(service.map_pdf, options, current_viewer(), produced_on=_today(), sources=_sources(),
+                  parameter=extent_parameter(request.args))
     return _send(data, "application/pdf", _filename("map", options, "pdf"))
 
 
 @bp.get("/export/map.png")
 def map_png():
     options = _options()
-    data = service.map_png(db.session, options, current_viewer(), produced_on=_today(), sources=_sources(),
-                           parameter=extent_parameter(request.args))
+    data = render(service.map_png, options, current_viewer(), produced_on=_today(), sources=_sources(),
+                  parameter=extent_parameter(request.args))
     return _send(data, "image/png", _filename("map", options, "png"))
 
 
 @bp.get("/export/atlas.pdf")
 def atlas_pdf():
     options = _options()
-    data = service.atlas_pdf(db.session, options, current_viewer(), produced_on=_today(), sources=_sources())
+    data = render(service.atlas_pdf, options, current_viewer(), produced_on=_today(), sources=_sources())
     return _send(data, "application/pdf", _filename("atlas", options, "pdf"))
 
 
