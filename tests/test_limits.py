@@ -190,8 +190,10 @@ def test_gunicorn_recycles_workers(monkeypatch):
     worker = Worker()
     small["post_request"](worker, type("Req", (), {"path": "/x"})(), {}, None)
     assert worker.alive is False
+    monkeypatch.setenv("WEBMAP_WORKER_MAX_RSS_MB", str(10 ** 7))  # no process is above 10 TB
+    large = runpy.run_path(str(PROJECT_ROOT / "scripts" / "gunicorn.conf.py"))
     worker = Worker()
-    settings["post_request"](worker, type("Req", (), {"path": "/x"})(), {}, None)  # 600 MB: stays
+    large["post_request"](worker, type("Req", (), {"path": "/x"})(), {}, None)
     assert worker.alive is True
 
 

@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
     from .extensions import csrf, db
 
+    register_error_handlers(app)  # first: features may handle some errors more precisely
     db.init_app(app)
     csrf.init_app(app)
     guards.init_app(app)
@@ -36,7 +37,6 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
-    register_error_handlers(app)
 
     from .api import bp as api_bp
     from .assets import bp as assets_bp
