@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_nearest import BROWSER_HEADERS, free_port, origins, percentile, workload  # noqa: E402
+from bench_nearest import BROWSER_HEADERS, free_port, healthy_within, origins, percentile, workload  # noqa: E402
 from bench_print import ensure_database, load_demo, webmap_cli  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/webmap_bench_limits"
@@ -69,17 +69,9 @@ class Server:
              "-c", str(ROOT / "scripts" / "gunicorn.conf.py"), "--log-level", "warning", "webmap:create_app()"],
             cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
+        if not healthy_within(self.port, 60):
+            self.stop()
+            raise RuntimeError("gunicorn did not start")
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -368,6 +368,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def healthy_within(port: int, seconds: float) -> bool:
+    """Wait until the app on ``port`` answers ``/healthz`` with 200, at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 class Gunicorn:
     """gunicorn serving the app on the bench database, on a free loopback port."""
 
@@ -380,17 +394,9 @@ class Gunicorn:
              "--keep-alive", "30", "--backlog", "256", "--log-level", "warning", "webmap:create_app()"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
+        if not healthy_within(self.port, 30):
+            self.stop()
+            raise RuntimeError("gunicorn did not start")
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
