@@ -12,6 +12,7 @@ import re
 import socket
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from webmap import create_app
@@ -348,3 +349,36 @@ def test_the_api_answers_503_json_while_the_database_is_down(app_without_databas
     assert response.headers["Retry-After"] == "30"
     assert response.json["error"] == "service unavailable"
     assert response.json["detail"].startswith("Le service est momentanément indisponible")
+
+
+ELEVEN_PHONES = [f"07 07 00 00 {i:02d}" for i in range(11)]
+
+
+def test_more_than_ten_phone_numbers_are_refused_by_the_form_and_the_import(app, client, db_session, editor):
+    sign_in(client, editor)
+    response = _post_service(client, _service_form(editor.organizations[0], phones="\n".join(ELEVEN_PHONES)))
+    assert response.status_code == 422
+    assert "10 numéros de téléphone au plus." in _text(response)
+    assert _post_service(client, _service_form(editor.organizations[0], phones="\n".join(ELEVEN_PHONES[:10]))
+                         ).status_code == 302
+    data = ("nom,categorie,organisation,source,longitude,latitude,telephones\n"
+            f"Foyer Gamma,reception_transit,ONG Alpha,Test,{BOUAKE[0]},{BOUAKE[1]},"
+            f"{'; '.join(ELEVEN_PHONES)}\n").encode()
+    with app.test_request_context("/"):
+        report = import_file(db_session, data, "foyers.csv", ImportOptions(), dry_run=True)
+    assert [row.status for row in report.rows] == ["error"]
+    assert report.rows[0].messages[-1].endswith("10 numéros de téléphone au plus.")
+
+
+def test_the_printed_table_cuts_long_cells_and_never_fails(client, make):
+    # a record stored before the limits: 50 numbers, a 240-character name, a 190-character town
+    phones = tuple(f"+225 07 00 00 {i // 100:02d} {i % 100:02d}" for i in range(50))
+    make.service(name="Structure " + "très longue " * 19, category="ngo", lon=-5.03, lat=7.69, phones=phones,
+                 location={"town": "Bouaké " * 25})
+    for url in ("/export/map.pdf?region=CI11", "/export/map.pdf?region=CI11&orientation=portrait",
+                "/export/map.pdf"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+        digits = re.sub(r"\s", "", text)
+        assert "+2250700000000" in digits and "+2250700000049" not in digits and "…" in text, url

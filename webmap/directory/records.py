@@ -22,6 +22,7 @@ from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES,
 from ..text import fold
 from .validation import (
     MAX_LENGTHS,
+    MAX_PHONES,
     InvalidValue,
     ValidationFailed,
     check_age_range,
@@ -121,6 +122,8 @@ def validate(session: Session, data: ServiceInput) -> dict:
         if raw and raw.strip():
             phones.append(_check(errors, "phones", lambda raw=raw: normalise_phone(raw)))
     clean["phones"] = list(dict.fromkeys(p for p in phones if p))
+    if len(clean["phones"]) > MAX_PHONES and "phones" not in errors:
+        errors["phones"] = _("At most %(n)d phone numbers.", n=MAX_PHONES)
     if not (data.source or "").strip():
         errors["source"] = _("Say where this information comes from.")
     if data.organization_id is None and not (data.organization_name or "").strip():

@@ -42,6 +42,8 @@ MAX_LENGTHS = {
 }
 # Largest capacity (places): far above any structure, far below the column's 2**31 - 1.
 MAX_CAPACITY = 100_000
+# Phone numbers of one service: a switchboard and a few direct lines, not a list to print.
+MAX_PHONES = 10
 
 
 class InvalidValue(ValueError):

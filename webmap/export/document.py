@@ -476,8 +476,19 @@ class Finish(Flowable):
 # --------------------------------------------------------------------------- directory table
 
 
-def _cell(text: str, width: float, size: float = 7.0, font: str = FONT) -> str:
-    return "\n".join(wrap(text or "—", font, size, width))
+# A cell (or heading) longer than this is cut with "…": one record never fills a page.
+MAX_CELL_LINES = 6
+ELLIPSIS = "…"
+
+
+def _cell(text: str, width: float, size: float = 7.0, font: str = FONT, max_lines: int = MAX_CELL_LINES) -> str:
+    lines = [line for part in (text or "—").split("\n") for line in wrap(part, font, size, width)]
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        while last and pdfmetrics.stringWidth(last + ELLIPSIS, font, size) > width:
+            last = last[:-1]
+        lines = [*lines[: max_lines - 1], last.rstrip(" ,;") + ELLIPSIS]
+    return "\n".join(lines)
 
 
 TABLE_CHUNK_ROWS = 60  # ReportLab re-measures the rest of a table at every page break: keep tables short
@@ -523,7 +534,8 @@ class _DirectoryTables:
         self.flush()
         r = len(self.data)
         self.style.append(("NOSPLIT", (0, r), (-1, r + 2)))  # region, first town, first row stay together
-        self.data.append([f"{group.name} — {self.labels['count'](group.count)}", "", "", "", "", "", ""])
+        heading = f"{group.name} — {self.labels['count'](group.count)}"
+        self.data.append([_cell(heading, sum(self.widths) - 2 * self.pad, 8.5, FONT_BOLD, 2), "", "", "", "", "", ""])
         self.style += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), REGION_BG),
                        ("FONT", (0, r), (-1, r), FONT_BOLD, 8.5, 10.5), ("TEXTCOLOR", (0, r), (-1, r), TITLE),
                        ("TOPPADDING", (0, r), (-1, r), 4)]
@@ -535,7 +547,7 @@ class _DirectoryTables:
             self.flush()
         r = len(self.data)
         self.style.append(("NOSPLIT", (0, r), (-1, r + 1)))  # a town heading never ends a page
-        self.data.append([town.name, "", "", "", "", "", ""])
+        self.data.append([_cell(town.name, sum(self.widths) - 2 * self.pad, 7.5, FONT_BOLD, 2), "", "", "", "", "", ""])
         self.style += [("SPAN", (0, r), (-1, r)), ("FONT", (0, r), (-1, r), FONT_BOLD, 7.5, 9),
                        ("LINEBELOW", (0, r), (-1, r), 0.5, HexColor("#888888"))]
         for row in town.rows:
@@ -549,7 +561,7 @@ class _DirectoryTables:
         self.data.append([
             _cell(row.category_label, w[0] - 2 * pad),
             Paragraph(_name_markup(row, labels), self.name_style),
-            _cell(", ".join(row.phones), w[2] - 2 * pad),
+            _cell("\n".join(row.phones), w[2] - 2 * pad),  # one number a line
             _cell(row.email or "", w[3] - 2 * pad, 6.5),
             _cell(row.needs, w[4] - 2 * pad),
             _cell(row.ages, w[5] - 2 * pad),
