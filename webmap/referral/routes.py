@@ -169,6 +169,11 @@ def _render_context(context: dict) -> dict:
         "categories": taxonomy.labels(taxonomy.CATEGORIES),
         "sexes_labels": taxonomy.labels(taxonomy.SEXES),
         "category_colors": {code: style.color for code, style in layers.CATEGORY_STYLES.items()},
+        "ask_labels": {
+            "organization": _("Ask its organisation:"),
+            "social_centre": _("Ask the social centre of the region:"),
+            "helpline": _("Ask the child helpline:"),
+        },
         "max_km_choices": (10, 25, 50, 100, 200),
         "limit_choices": (3, 5, 10, 20),
         "method": {"detour": nearest.DETOUR_FACTOR, "speed": nearest.AVERAGE_SPEED_KMH},

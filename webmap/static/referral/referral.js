@@ -171,6 +171,8 @@
     } else if (latInput.value && lonInput.value) {
       params.set("lat", latInput.value);
       params.set("lon", lonInput.value);
+    } else {
+      params.set("place", "");  // no origin: the server answers with what to type
     }
     form.querySelectorAll('input[name="need"]:checked').forEach(function (box) { params.append("need", box.value); });
     ["category", "age", "sex", "max_km"].forEach(function (name) {
@@ -247,6 +249,10 @@
   });
 
   function afterResults() {
+    // "You can also click on the map" only where the map is shown.
+    if (map) {
+      resultsBox.querySelectorAll('[data-role="map-hint"]').forEach(function (hint) { hint.hidden = false; });
+    }
     var share = resultsBox.querySelector('[data-role="share"]');
     if (share && navigator.clipboard && window.isSecureContext) {
       share.hidden = false;
