@@ -229,3 +229,70 @@ def test_the_outside_the_country_message_names_the_point_given(client):
 def test_fallback_contact_rows_are_what_the_seed_flags(db_session):
     flagged = db_session.scalars(select(Service.name).where(Service.fallback_contact)).all()
     assert HELPLINE in flagged and len(flagged) == 5
+
+
+# --- administrators flag fallback contacts (form and import) -------------------------------------
+
+
+def _post(client, url: str, data: dict):
+    from .factories import csrf_token
+
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, url)})
+
+
+def _form(org, **overrides) -> dict:
+    data = {
+        "name": "Ligne d'écoute régionale", "category": "helpline", "organization_id": str(org.id),
+        "status": "active", "source": "Visite de terrain, décembre 2026", "lat": "7.69", "lon": "-5.03",
+        "precision": "exact", "phones": "27 31 00 00 09",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_administrator_flags_a_fallback_contact_in_the_form(client, db_session, make):
+    from .factories import sign_in
+
+    admin = make.user(role="admin")
+    org = make.organization(name="ONG Écoute")
+    sign_in(client, admin)
+    assert 'name="fallback_contact"' in client.get("/directory/services/new").get_data(as_text=True)
+    response = _post(client, "/directory/services/new", _form(org, fallback_contact="y"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    body = _api(client, "place=Korhogo")
+    assert "Ligne d'écoute régionale" in [contact["name"] for contact in body["fallback"]]
+
+
+def test_an_editor_can_neither_set_nor_clear_the_flag(client, db_session, make):
+    from .factories import sign_in
+
+    org = make.organization(name="ONG Écoute")
+    editor = make.user(role="editor", organizations=[org])
+    record = make.service(name="Ligne d'écoute régionale", category="helpline", organization=org,
+                          phones=("+225 27 31 00 00 09",), fallback_contact=True)
+    sign_in(client, editor)
+    form = client.get(f"/directory/services/{record.id}/edit").get_data(as_text=True)
+    assert 'name="fallback_contact"' not in form
+    response = _post(client, f"/directory/services/{record.id}/edit", _form(org, name="Ligne d'écoute (nouveau nom)"))
+    assert response.status_code == 302
+    db_session.refresh(record)
+    assert record.name == "Ligne d'écoute (nouveau nom)" and record.fallback_contact is True
+    other = make.service(name="Autre ligne", category="helpline", organization=org)
+    _post(client, f"/directory/services/{other.id}/edit", _form(org, name="Autre ligne", fallback_contact="y"))
+    db_session.refresh(other)
+    assert other.fallback_contact is False
+
+
+def test_an_import_flags_fallback_contacts_for_an_administrator_only(app, db_session):
+    from webmap.transfer.importer import import_file
+    from webmap.transfer.rows import ImportOptions
+
+    data = ("nom,categorie,organisation,source,longitude,latitude,telephones,contact de secours\n"
+            "Ligne importée,helpline,ONG Import,Test,-5.0301,7.6898,27 31 00 00 08,oui\n").encode()
+    with app.test_request_context("/"):
+        refused = import_file(db_session, data, "l.csv", ImportOptions(), dry_run=True)
+        assert "Seul un administrateur peut désigner les contacts de secours : colonne ignorée." in refused.rows[0].messages
+        report = import_file(db_session, data, "l.csv", ImportOptions(allow_fallback=True), dry_run=False)
+    assert report.committed, [row.messages for row in report.rows]
+    service = db_session.scalars(select(Service).where(Service.name == "Ligne importée")).one()
+    assert service.fallback_contact is True
