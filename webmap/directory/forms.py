@@ -53,7 +53,9 @@ class ServiceForm(FlaskForm):
     precision = SelectField(_l("Position precision"), validate_choice=False)
     confidential = BooleanField(_l("Confidential place (shelter): show the public only the town"))
     public_contact = StringField(_l("Public contact point"))
-    fallback_contact = BooleanField(_l("National fallback contact: listed under “If nobody answers” in every referral answer"))
+    fallback_contact = BooleanField(
+        _l("National fallback contact: listed under “If nobody answers” in every referral answer")
+    )
 
     def set_choices(self, organizations, allow_new: bool) -> None:
         self.organization_id.choices = [("", _("— Choose —"))] + [(str(o.id), o.name) for o in organizations]

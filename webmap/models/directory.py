@@ -1,8 +1,8 @@
 """The service-provider directory, named after Open Referral HSDS 3 where HSDS has a name.
 
 Our extensions to HSDS: ``service.category`` (one fixed taxonomy), ``service.needs``,
-``service.sexes``, ``service.verification``, ``service.fallback_contact``, ``location.precision``, ``location.confidential``
-and ``location.public_contact``. See the README, "Data model".
+``service.sexes``, ``service.verification``, ``service.fallback_contact``, ``location.precision``,
+``location.confidential`` and ``location.public_contact``. See the README, "Data model".
 """
 
 from __future__ import annotations

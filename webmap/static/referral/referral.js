@@ -338,15 +338,22 @@
 
   function initMap() {
     var view = config.view;
-    map = L.map("rf-map", { minZoom: view.min_zoom, maxZoom: view.max_zoom, zoomSnap: 0.5 });
+    // The credits go under the map (.rf-map-credits), not over it: on a phone the attribution
+    // box covered the results nearest the bottom edge.
+    map = L.map("rf-map", { minZoom: view.min_zoom, maxZoom: view.max_zoom, zoomSnap: 0.5, attributionControl: false });
     state.map = map;
     map.fitBounds(view.bounds);
-    map.attributionControl.setPrefix("Leaflet");
+    var credits = document.createElement("p");
+    credits.className = "rf-map-credits";
+    credits.textContent = "Leaflet";
     config.attributions.forEach(function (a) {
-      var text = document.createElement("span");
-      text.textContent = a.text;
-      map.attributionControl.addAttribution(text.innerHTML);
+      credits.appendChild(document.createTextNode(" · "));
+      var item = document.createElement(a.url ? "a" : "span");
+      if (a.url) item.href = a.url;
+      item.textContent = a.text;
+      credits.appendChild(item);
     });
+    document.getElementById("rf-map").insertAdjacentElement("afterend", credits);
     resultLayer = L.layerGroup().addTo(map);
     // Regions are the offline basemap, the national border drawn over them, both below results.
     map.createPane("rf-boundaries").style.zIndex = 350;
