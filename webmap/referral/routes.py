@@ -215,6 +215,7 @@ def index():
             "searching": _("Searching…"),
             "locating": _("Locating…"),
             "locationFailed": _("Your location could not be obtained: type a town or click on the map."),
+            "locationFailedNoMap": _("Your location could not be obtained: type a town or coordinates."),
             "mapPoint": _("Point chosen on the map"),
             "myLocation": _("My location"),
             "origin": _("Origin"),

@@ -281,7 +281,7 @@
         function () {
           locateButton.textContent = label;
           locateButton.disabled = false;
-          window.alert(M.locationFailed);
+          window.alert(map ? M.locationFailed : M.locationFailedNoMap);  // the map hint only with a map
         },
         { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 }
       );
