@@ -297,3 +297,11 @@ def test_an_import_flags_fallback_contacts_for_an_administrator_only(app, db_ses
     assert report.committed, [row.messages for row in report.rows]
     service = db_session.scalars(select(Service).where(Service.name == "Ligne importée")).one()
     assert service.fallback_contact is True
+
+
+def test_a_focal_point_without_a_phone_is_not_sent_back_to_its_own_e_mail(client):
+    """The Ministry of Solidarity publishes an e-mail only: whom to ask is the helpline."""
+    body = _api(client, "place=Abidjan&category=coordination&limit=50")
+    [solidarity] = [r for r in body["results"] if r["name"].startswith("Ministère de la Solidarité")]
+    assert solidarity["email"] == "mslp@solidarite.gouv.ci" and solidarity["phones"] == []
+    assert solidarity["ask_instead"]["kind"] == "helpline"

@@ -8,7 +8,8 @@ by name. Only what the public may see is read: a confidential location's address
 
 **Whom to ask instead**, for a result with no phone number, the first that has a contact:
 
-1. its organisation (the organisation's own phone numbers or e-mail address);
+1. its organisation (the organisation's own phone numbers, or its e-mail address when it is not
+   the result's own);
 2. the social centre of its region (an active ``social_centre`` service with a phone, located in
    the same region, ADM1);
 3. the helpline among the fallback contacts (116), else the first fallback contact with a phone.
@@ -114,7 +115,9 @@ def ask_instead(connection: psycopg.Connection, results: list[dict], fallback: l
     helpline = _helpline(fallback)
     for result in missing:
         row = by_id.get(result["id"])
-        if row is not None and (row["organization_phones"] or row["organization_email"]):
+        # The organisation's e-mail when it is the result's own says nothing new: look further.
+        new_email = row is not None and row["organization_email"] not in (None, result.get("email"))
+        if row is not None and (row["organization_phones"] or new_email):
             result["ask_instead"] = {
                 "kind": "organization",
                 "name": row["organization"],
