@@ -79,11 +79,13 @@ def test_services_default_lists_national_bodies_and_helpline(client):
     by_category = {}
     for feature in body["features"]:
         by_category.setdefault(feature["properties"]["category"], []).append(feature["properties"])
-    assert len(by_category["coordination"]) == 3
+    assert len(by_category["coordination"]) == 6  # CNS, CIM, CNLTP and the Compact's 3 ministry focal points
     assert len(by_category["police"]) == 3
     [helpline] = by_category["helpline"]
     assert helpline["phones"] == ["116"]
-    assert body["numberReturned"] == len(body["features"]) >= 17
+    [cns] = [s for s in by_category["coordination"] if s["name"].startswith("Comité National de Surveillance")]
+    assert cns["phones"] == ["+225 27 22 48 03 03"]  # its published number (Compact, section VII)
+    assert body["numberReturned"] == len(body["features"]) >= 20
     assert body["truncated"] is False
 
 

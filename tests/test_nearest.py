@@ -91,7 +91,13 @@ def test_korhogo_reintegration_lists_the_korhogo_centre_first(client):
 def test_a_19_year_old_gets_no_centre_for_minors(client):
     body = _get(client, "place=Soubré&need=shelter&age=19")
     assert body["results"] == [] and body["count"] == 0
-    assert body["message"] and body["hint"]["message"]
+    # The answer says why, from the data's age ranges: the shelters receive minors up to 17.
+    assert body["message"] == (
+        "Ces structures accueillent des mineurs (jusqu'à 17 ans) : pour un jeune adulte, "
+        "voir les contacts « Si personne ne répond »."
+    )
+    assert body["hint"]["oldest_served"] == 17 and body["hint"]["max_km"] is None
+    assert any("116" in contact["phones"] for contact in body["fallback"])
     every = _get(client, "place=Soubré&age=19&limit=50")
     assert every["results"], "bodies without an age limit still answer"
     assert not {r["category"] for r in every["results"]} & {"chpm", "reintegration"}

@@ -159,7 +159,10 @@ def api_paths(max_limit: int) -> dict:
             ],
             s.NEAREST,
             description="Exactly one origin: `lat` and `lon` together (a point in Côte d'Ivoire or within "
-            f"{COUNTRY_MARGIN_KM:g} km of its borders), `place` or `pcode`.",
+            f"{COUNTRY_MARGIN_KM:g} km of its borders), `place` or `pcode`. Every answer carries `fallback`: "
+            "the directory's contacts for when nobody answers (the child helpline 116 first, then the "
+            "national focal points); a result without a phone carries `ask_instead` (its organisation, "
+            "the social centre of its region, or the helpline).",
         ),
         "/api/v1/campaigns": _get(
             "Prevention campaigns as GeoJSON (demonstration campaigns flagged DÉMO)",

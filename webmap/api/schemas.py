@@ -125,6 +125,32 @@ PLACES = _object(
     }
 )
 
+CONTACT_PHONES = {"type": "array", "items": STRING}
+
+# "If nobody answers": the directory's fallback contacts (webmap/referral/fallback.py).
+FALLBACK_CONTACT = _object(
+    {"id": UUID, "name": STRING, "category": codes(CATEGORIES), "phones": CONTACT_PHONES},
+    {
+        "alternate_name": _nullable(STRING),
+        "email": _nullable(STRING),
+        "website": _nullable(STRING),
+        "town": _nullable(STRING),
+        "address": _nullable(STRING),
+    },
+)
+
+# For a result without a phone: whom to ask instead.
+ASK_INSTEAD = _nullable(
+    _object(
+        {
+            "kind": {"type": "string", "enum": ["organization", "social_centre", "helpline"]},
+            "name": STRING,
+            "phones": CONTACT_PHONES,
+        },
+        {"email": _nullable(STRING)},
+    )
+)
+
 NEAREST = _object(
     {
         "origin": _object({"kind": STRING, "lat": NUMBER, "lon": NUMBER}),
@@ -160,9 +186,11 @@ NEAREST = _object(
                     "travel_minutes_estimate": NUMBER,
                     "minimum_age": _nullable(INTEGER),
                     "maximum_age": _nullable(INTEGER),
+                    "ask_instead": ASK_INSTEAD,
                 },
             ),
         },
+        "fallback": {"type": "array", "items": FALLBACK_CONTACT},
     },
     {"message": _nullable(STRING), "hint": _nullable({"type": "object"})},
 )

@@ -53,6 +53,9 @@ class ServiceForm(FlaskForm):
     precision = SelectField(_l("Position precision"), validate_choice=False)
     confidential = BooleanField(_l("Confidential place (shelter): show the public only the town"))
     public_contact = StringField(_l("Public contact point"))
+    fallback_contact = BooleanField(
+        _l("National fallback contact: listed under “If nobody answers” in every referral answer")
+    )
 
     def set_choices(self, organizations, allow_new: bool) -> None:
         self.organization_id.choices = [("", _("— Choose —"))] + [(str(o.id), o.name) for o in organizations]
@@ -88,6 +91,7 @@ class ServiceForm(FlaskForm):
         self.precision.data = data.precision
         self.confidential.data = data.confidential
         self.public_contact.data = data.public_contact
+        self.fallback_contact.data = bool(data.fallback_contact)
 
 
 def _text(value: str | None) -> str | None:
@@ -179,6 +183,7 @@ def service_input(form: ServiceForm, session: Session) -> tuple[ServiceInput, di
         email=_text(form.email.data),
         url=_text(form.url.data),
         phones=phones,
+        fallback_contact=bool(form.fallback_contact.data),
     )
     return data, errors
 

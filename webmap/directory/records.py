@@ -66,6 +66,9 @@ class ServiceInput:
     email: str | None = None
     url: str | None = None
     phones: list[str] = field(default_factory=list)
+    # Listed under "If nobody answers" in every referral answer; set by administrators only
+    # (None: leave it as it is; a new record is not one).
+    fallback_contact: bool | None = None
 
 
 def _check(errors: dict[str, str], name: str, check):
@@ -183,6 +186,8 @@ def save_service(session: Session, data: ServiceInput, service: Service | None =
         "url": data.url,
         "source": data.source,
     }
+    if data.fallback_contact is not None:
+        values["fallback_contact"] = data.fallback_contact
     if service is None:
         service = Service(**values)
         session.add(service)

@@ -177,7 +177,8 @@ def _render_form(form: ServiceForm, errors: dict, record=None, status: int = 200
     title = _("Edit %(name)s", name=record.name) if record else _("Add a structure")
     return (
         render_template(
-            "directory/form.html", title=title, form=form, errors=errors, record=record, proposal=proposal
+            "directory/form.html", title=title, form=form, errors=errors, record=record, proposal=proposal,
+            can_set_fallback=roles.is_admin(current_user),
         ),
         status,
     )
@@ -200,6 +201,8 @@ def create():
         return _render_form(form, errors)
     if form.validate_on_submit():
         data, errors = service_input(form, db.session)
+        if not roles.is_admin(current_user):
+            data.fallback_contact = None  # administrators only: kept as it is
         if errors:
             errors = _all_errors(data, errors)
         else:
@@ -235,6 +238,8 @@ def edit(service_id: uuid.UUID):
         return _render_form(form, errors, record, proposal=not direct)
     if form.validate_on_submit():
         data, errors = service_input(form, db.session)
+        if not roles.is_admin(current_user):
+            data.fallback_contact = None  # administrators only: kept as it is
         if errors:
             errors = _all_errors(data, errors)
         else:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..config import PROJECT_ROOT
 from ..models import Location, Organization, Phone, Place, Service, ServiceAtLocation
 from ..text import fold
-from .validation import find_town
+from .validation import find_town, normalise_email, normalise_phone
 
 SEED_FILE = PROJECT_ROOT / "data" / "geo" / "seed_directory.toml"
 SEED_NAMESPACE = uuid.UUID("6f1c9a52-3a57-4c0e-9f55-2f3b9c1d7e10")
@@ -62,21 +62,29 @@ def load_seed(session: Session, path: Path = SEED_FILE) -> dict[str, int]:
     """Load every structure of the seed file; returns counts of created/updated/unchanged rows."""
     with path.open("rb") as handle:
         document = tomllib.load(handle)
-    source = document["source"]
     counts: Counter = Counter()
     for entry in document["structure"]:
         key = entry["key"]
+        source = entry.get("source", document["source"])
+        email = normalise_email(entry["email"]) if entry.get("email") else None
         place = _seed_town(session, entry["town"])
         org = _upsert(
             session,
             Organization,
             seed_id(key, "organization"),
-            {"name": entry["name"], "alternate_name": entry.get("alternate_name"), "source": source},
+            {
+                "name": entry["name"],
+                "alternate_name": entry.get("alternate_name"),
+                "email": email,
+                "website": entry.get("website"),
+                "source": source,
+            },
             counts,
         )
         location_values = {
             "organization_id": org.id,
             "name": entry["name"],
+            "address": entry.get("address"),
             "town": place.name,
             "place_id": place.id,
             "adm3_pcode": place.adm3_pcode,
@@ -107,6 +115,8 @@ def load_seed(session: Session, path: Path = SEED_FILE) -> dict[str, int]:
                 "sexes": entry.get("sexes"),
                 "status": entry.get("status", "active"),
                 "verification": "to_verify",
+                "email": email,
+                "fallback_contact": entry.get("fallback_contact", False),
                 "source": source,
             },
             counts,
@@ -118,7 +128,7 @@ def load_seed(session: Session, path: Path = SEED_FILE) -> dict[str, int]:
             {"service_id": service.id, "location_id": location.id},
             counts,
         )
-        for number in entry.get("phones", []):
+        for number in (normalise_phone(raw) for raw in entry.get("phones", [])):
             _upsert(
                 session,
                 Phone,

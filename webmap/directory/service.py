@@ -117,6 +117,7 @@ def service_input_from(session: Session, service: Service) -> ServiceInput:
         email=service.email,
         url=service.url,
         phones=list(phones),
+        fallback_contact=service.fallback_contact,
     )
 
 

@@ -62,6 +62,7 @@ FIELD_LABELS: dict[str, object] = {
     "precision": _l("Position precision"),
     "confidential": _l("Confidential place"),
     "public_contact": _l("Public contact point"),
+    "fallback_contact": _l("Fallback contact"),
     "geom": _l("Position"),
     "number": _l("Phone number"),
     "type": _l("Type"),

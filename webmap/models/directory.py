@@ -1,8 +1,8 @@
 """The service-provider directory, named after Open Referral HSDS 3 where HSDS has a name.
 
 Our extensions to HSDS: ``service.category`` (one fixed taxonomy), ``service.needs``,
-``service.sexes``, ``service.verification``, ``location.precision``, ``location.confidential``
-and ``location.public_contact``. See the README, "Data model".
+``service.sexes``, ``service.verification``, ``service.fallback_contact``, ``location.precision``,
+``location.confidential`` and ``location.public_contact``. See the README, "Data model".
 """
 
 from __future__ import annotations
@@ -108,6 +108,8 @@ class Service(Timestamped, Base):
         CheckConstraint(
             "capacity_available IS NULL OR capacity_available >= 0", name="capacity_available"
         ),
+        # The few national contacts of "If nobody answers" (0010_fallback).
+        Index("ix_service_fallback_contact", "id", postgresql_where=text("fallback_contact")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -134,6 +136,9 @@ class Service(Timestamped, Base):
     email: Mapped[str | None] = mapped_column(String(250))
     url: Mapped[str | None] = mapped_column(String(500))
     source: Mapped[str] = mapped_column(Text)
+    # Listed under "If nobody answers" in every referral answer (the helpline 116, national
+    # focal points): see webmap/directory/fallback.py.
+    fallback_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     organization: Mapped[Organization] = relationship(back_populates="services")
     locations: Mapped[list[ServiceAtLocation]] = relationship(back_populates="service")

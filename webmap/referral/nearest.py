@@ -35,7 +35,7 @@ import collections
 import datetime as dt
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 from flask_babel import lazy_gettext as _l
@@ -84,6 +84,7 @@ MAX_LIMIT = 50
 MIN_KM = 0.1
 MAX_KM = 2000.0
 MAX_AGE = 120
+ADULT_AGE = 18  # of age in Côte d'Ivoire: a structure whose oldest is below serves minors only
 
 # Candidates fetched per branch: enough that the completeness bound almost always holds at
 # once; otherwise the statement runs again with four times as many (at most ``ROUNDS`` times).
@@ -298,6 +299,8 @@ class NearestResult:
     results: list[dict]
     message: str | None = None
     hint: dict | None = None
+    # "If nobody answers": the directory's fallback contacts (``fallback.fallback_contacts``).
+    fallback: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -308,6 +311,7 @@ class NearestResult:
             "results": self.results,
             "message": self.message,
             "hint": self.hint,
+            "fallback": self.fallback,
         }
 
 
@@ -452,8 +456,37 @@ def find_nearest(
 _WIDEN_STEPS = (10, 25, 50, 100, 200, 300, 500, 1000, 2000)
 
 
+def oldest_served(db, criteria: Criteria) -> int | None:
+    """The highest ``maximum_age`` of the active services that meet every criterion but the age
+    (and the radius), when every one of them records a maximum age; else ``None`` (some serve
+    any age, as far as the directory knows)."""
+    shape = _Shape.of(Criteria(**{**criteria.__dict__, "age": None, "max_km": None}))
+    stmt = select(
+        func.max(ServicePoint.maximum_age), func.bool_and(ServicePoint.maximum_age.is_not(None))
+    ).where(*_eligibility(shape))
+    sql = stmt.compile(dialect=_DIALECT)
+    params = {**sql.params, **_parameters(Criteria(**{**criteria.__dict__, "age": None}))}
+    oldest, all_bounded = _driver(db).execute(sql.string, params).fetchone()
+    return oldest if all_bounded else None
+
+
 def _empty_hint(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> tuple[str, dict | None]:
     """Why nothing was found, and how far the search must go to find something."""
+    if criteria.age is not None:
+        oldest = oldest_served(db, criteria)
+        if oldest is not None and criteria.age > oldest:
+            # Widening the search would not help: every such structure is for younger children.
+            message = (
+                _l("These structures receive minors (up to %(age)s years old): for a young adult, "
+                   "see the contacts under “If nobody answers”.", age=oldest)
+                if oldest < ADULT_AGE
+                else _l("These structures receive young people up to %(age)s years old: for someone older, "
+                        "see the contacts under “If nobody answers”.", age=oldest)
+            )
+            return (
+                str(message),
+                {"max_km": None, "nearest_km": None, "oldest_served": oldest, "message": None},
+            )
     if criteria.max_km is not None:
         wider = Criteria(**{**criteria.__dict__, "max_km": None, "limit": 1})
         nearest = _rank(db, origin, wider, viewer)

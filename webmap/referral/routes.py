@@ -16,10 +16,10 @@ import layers
 
 from .. import taxonomy
 from ..assets.routes import vendor_url
-from ..errors import WebmapError
+from ..errors import BadParameter, WebmapError
 from ..extensions import db
 from ..viewer import current_viewer
-from . import bp, nearest, sheet
+from . import bp, fallback, nearest, sheet
 from .messages import page_error
 from .params import parse_criteria, parse_origin, parse_page_origin
 
@@ -44,7 +44,18 @@ def _find(origin_args, criteria: nearest.Criteria) -> nearest.NearestResult:
     origin = nearest.resolve_origin(db.session, **origin_args.__dict__)
     db.end_read()
     viewer = current_viewer()
-    return db.lookup(lambda connection: nearest.find_nearest(connection, origin, criteria, viewer))
+
+    def work(connection) -> nearest.NearestResult:
+        result = nearest.find_nearest(connection, origin, criteria, viewer)
+        result.fallback = fallback.fallback_contacts(connection)
+        fallback.ask_instead(connection, result.results, result.fallback)
+        return result
+
+    return db.lookup(work)
+
+
+# The page's form sends these (empty when not filled in): their presence means a search was asked.
+_FORM_KEYS = ("place", "coords", "lat", "lon", "pcode", "need", "category", "age", "sex", "max_km", "limit")
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -53,18 +64,25 @@ def _find(origin_args, criteria: nearest.Criteria) -> nearest.NearestResult:
 def _search(limit: int | None = None) -> tuple[dict, int]:
     """Run the search the query string describes, for the page or the sheet: (context, status)."""
     args = request.args
-    context: dict = {"result": None, "error": None, "origin": None}
+    context: dict = {"result": None, "error": None, "origin": None, "fallback": []}
+    origin_args = None
     try:
         criteria = parse_criteria(args, limit=limit)
         context["criteria"] = criteria
         origin_args = parse_page_origin(args)
         if not origin_args.given:
-            return context, 200
+            if not any(key in args for key in _FORM_KEYS):
+                return context, 200  # the page opened: nothing asked yet
+            raise BadParameter("place", "say where the child is: a place, coordinates or a point")
         result = _find(origin_args, criteria)
         context["origin"] = result.origin
         context["result"] = result
+        context["fallback"] = result.fallback
     except WebmapError as exc:
-        context["error"] = page_error(exc)
+        context["error"] = page_error(exc, origin_args)
+        if exc.status < 500:  # the database answers: still say whom to call
+            db.end_read()
+            context["fallback"] = db.lookup(fallback.fallback_contacts)
         return context, exc.status
     return context, 200
 
@@ -151,6 +169,11 @@ def _render_context(context: dict) -> dict:
         "categories": taxonomy.labels(taxonomy.CATEGORIES),
         "sexes_labels": taxonomy.labels(taxonomy.SEXES),
         "category_colors": {code: style.color for code, style in layers.CATEGORY_STYLES.items()},
+        "ask_labels": {
+            "organization": _("Ask its organisation:"),
+            "social_centre": _("Ask the social centre of the region:"),
+            "helpline": _("Ask the child helpline:"),
+        },
         "max_km_choices": (10, 25, 50, 100, 200),
         "limit_choices": (3, 5, 10, 20),
         "method": {"detour": nearest.DETOUR_FACTOR, "speed": nearest.AVERAGE_SPEED_KMH},
@@ -192,6 +215,7 @@ def index():
             "searching": _("Searching…"),
             "locating": _("Locating…"),
             "locationFailed": _("Your location could not be obtained: type a town or click on the map."),
+            "locationFailedNoMap": _("Your location could not be obtained: type a town or coordinates."),
             "mapPoint": _("Point chosen on the map"),
             "myLocation": _("My location"),
             "origin": _("Origin"),

@@ -372,6 +372,7 @@ def options_to_json(options: ImportOptions) -> dict:
         "skip_invalid": options.skip_invalid,
         "mapping": dict(options.mapping),
         "organization_id": str(options.organization_id) if options.organization_id else None,
+        "allow_fallback": options.allow_fallback,
     }
 
 
@@ -384,6 +385,7 @@ def options_from_json(document: dict) -> ImportOptions:
         skip_invalid=bool(document.get("skip_invalid")),
         mapping=dict(document.get("mapping") or {}),
         organization_id=uuid.UUID(document["organization_id"]) if document.get("organization_id") else None,
+        allow_fallback=bool(document.get("allow_fallback")),
     )
 
 

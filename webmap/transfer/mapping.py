@@ -45,6 +45,8 @@ FIELDS: dict[str, Field] = {
         Field("public_contact", _l("Public contact point"), ("contact public", "public contact",
                                                              "point de contact", "pub contact")),
         Field("address", _l("Address"), ("adresse", "address", "addr")),
+        Field("fallback_contact", _l("Fallback contact"), ("contact de secours", "si personne ne repond",
+                                                           "fallback contact", "fallback")),
         Field("town", _l("Town"), ("ville", "localite", "town", "commune", "city", "village")),
         Field("description", _l("Description"), ("description", "descr", "observations")),
         Field("alternate_name", _l("Other name or acronym"), ("sigle", "acronyme", "alternate name",

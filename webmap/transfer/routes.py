@@ -188,6 +188,7 @@ def _options_from_form(form) -> tuple[ImportOptions, str | None]:
         source=(form.get("source") or "").strip() or None,
         category=form.get("category") or None,
         as_candidates=form.get("as_candidates") == "1",
+        allow_fallback=roles.is_admin(current_user),
     )
     if options.category and options.category not in taxonomy.CATEGORIES:
         return options, _("Unknown category.")

@@ -48,6 +48,7 @@ class ImportOptions:
     as_candidates: bool = False
     skip_invalid: bool = False  # write the valid rows and leave out those in error (explicit choice)
     mapping: dict[str, str] = field(default_factory=dict)  # column → field, over the automatic one
+    allow_fallback: bool = False  # an administrator's import may flag fallback contacts
 
 
 @dataclass
@@ -257,6 +258,11 @@ class RowParser:
         lonlat, town_precision = self._position(row, source, get)
         confidential = self._convert(row, "confidential", get("confidential"), boolean,
                                      _("expected yes or no")) or False
+        fallback_contact = self._convert(row, "fallback_contact", get("fallback_contact"), boolean,
+                                         _("expected yes or no"))
+        if fallback_contact is not None and not self.options.allow_fallback:
+            row.warn(_("Only an administrator can mark fallback contacts: column ignored."))
+            fallback_contact = None
         status = self._coded(row, "status", get("status"), self.vocab.statuses) or "active"
         sexes = self._coded(row, "sexes", get("sexes"), self.vocab.sexes)
         needs = []
@@ -303,6 +309,7 @@ class RowParser:
             email=text(get("email")),
             url=text(get("url")),
             phones=phones,
+            fallback_contact=fallback_contact,
         )
         return row
 

@@ -171,6 +171,8 @@
     } else if (latInput.value && lonInput.value) {
       params.set("lat", latInput.value);
       params.set("lon", lonInput.value);
+    } else {
+      params.set("place", "");  // no origin: the server answers with what to type
     }
     form.querySelectorAll('input[name="need"]:checked').forEach(function (box) { params.append("need", box.value); });
     ["category", "age", "sex", "max_km"].forEach(function (name) {
@@ -247,6 +249,10 @@
   });
 
   function afterResults() {
+    // "You can also click on the map" only where the map is shown.
+    if (map) {
+      resultsBox.querySelectorAll('[data-role="map-hint"]').forEach(function (hint) { hint.hidden = false; });
+    }
     var share = resultsBox.querySelector('[data-role="share"]');
     if (share && navigator.clipboard && window.isSecureContext) {
       share.hidden = false;
@@ -275,7 +281,7 @@
         function () {
           locateButton.textContent = label;
           locateButton.disabled = false;
-          window.alert(M.locationFailed);
+          window.alert(map ? M.locationFailed : M.locationFailedNoMap);  // the map hint only with a map
         },
         { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 }
       );
@@ -332,15 +338,22 @@
 
   function initMap() {
     var view = config.view;
-    map = L.map("rf-map", { minZoom: view.min_zoom, maxZoom: view.max_zoom, zoomSnap: 0.5 });
+    // The credits go under the map (.rf-map-credits), not over it: on a phone the attribution
+    // box covered the results nearest the bottom edge.
+    map = L.map("rf-map", { minZoom: view.min_zoom, maxZoom: view.max_zoom, zoomSnap: 0.5, attributionControl: false });
     state.map = map;
     map.fitBounds(view.bounds);
-    map.attributionControl.setPrefix("Leaflet");
+    var credits = document.createElement("p");
+    credits.className = "rf-map-credits";
+    credits.textContent = "Leaflet";
     config.attributions.forEach(function (a) {
-      var text = document.createElement("span");
-      text.textContent = a.text;
-      map.attributionControl.addAttribution(text.innerHTML);
+      credits.appendChild(document.createTextNode(" · "));
+      var item = document.createElement(a.url ? "a" : "span");
+      if (a.url) item.href = a.url;
+      item.textContent = a.text;
+      credits.appendChild(item);
     });
+    document.getElementById("rf-map").insertAdjacentElement("afterend", credits);
     resultLayer = L.layerGroup().addTo(map);
     // Regions are the offline basemap, the national border drawn over them, both below results.
     map.createPane("rf-boundaries").style.zIndex = 350;

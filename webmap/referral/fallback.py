@@ -1,0 +1,140 @@
+"""Always someone to call (Flask-free): the "If nobody answers" block and, for a result without a
+phone, whom to ask instead.
+
+**Fallback contacts** are directory records: the active services flagged
+``service.fallback_contact`` (the child helpline 116, the national focal points of the Child
+Protection Compact), never text written in a template. The helpline comes first, then the others
+by name. Only what the public may see is read: a confidential location's address is never given.
+
+**Whom to ask instead**, for a result with no phone number, the first that has a contact:
+
+1. its organisation (the organisation's own phone numbers, or its e-mail address when it is not
+   the result's own);
+2. the social centre of its region (an active ``social_centre`` service with a phone, located in
+   the same region, ADM1);
+3. the helpline among the fallback contacts (116), else the first fallback contact with a phone.
+
+Both read the database with the driver's connection (the search's lookup pool): a couple of
+indexed statements, run only when they are needed (the second one only for phone-less results).
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import dict_row
+
+# Numbers one can call: not the fax lines.
+_CALLABLE = "p.type IS DISTINCT FROM 'fax'"
+
+_FALLBACK_SQL = f"""
+SELECT s.id, s.name, s.alternate_name, s.category, s.email, o.website,
+       ARRAY(SELECT p.number FROM phone p WHERE p.service_id = s.id AND {_CALLABLE}
+             ORDER BY p.number) AS phones,
+       loc.town, CASE WHEN loc.confidential THEN NULL ELSE loc.address END AS address
+FROM service s
+JOIN organization o ON o.id = s.organization_id
+LEFT JOIN LATERAL (
+    SELECT l.town, l.address, l.confidential
+    FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+    WHERE sal.service_id = s.id
+    ORDER BY l.confidential, l.id
+    LIMIT 1
+) loc ON true
+WHERE s.fallback_contact AND s.status = 'active'
+ORDER BY s.category = 'helpline' DESC, s.name, s.id
+"""
+
+_ASK_SQL = f"""
+SELECT s.id, o.name AS organization, o.email AS organization_email,
+       ARRAY(SELECT p.number FROM phone p WHERE p.organization_id = o.id AND {_CALLABLE}
+             ORDER BY p.number) AS organization_phones,
+       centre.name AS centre, centre.phones AS centre_phones
+FROM service s
+JOIN organization o ON o.id = s.organization_id
+LEFT JOIN LATERAL (
+    SELECT l.adm1_pcode
+    FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+    WHERE sal.service_id = s.id AND l.adm1_pcode IS NOT NULL
+    ORDER BY l.id
+    LIMIT 1
+) region ON true
+LEFT JOIN LATERAL (
+    SELECT c.name, ARRAY(SELECT p.number FROM phone p WHERE p.service_id = c.id AND {_CALLABLE}
+                         ORDER BY p.number) AS phones
+    FROM service c
+    JOIN service_at_location csal ON csal.service_id = c.id
+    JOIN location cl ON cl.id = csal.location_id
+    WHERE c.category = 'social_centre' AND c.status = 'active' AND c.id <> s.id
+      AND cl.adm1_pcode = region.adm1_pcode
+      AND EXISTS (SELECT 1 FROM phone p WHERE p.service_id = c.id AND {_CALLABLE})
+    ORDER BY c.name, c.id
+    LIMIT 1
+) centre ON true
+WHERE s.id = ANY(%(ids)s)
+"""
+
+
+def fallback_contacts(connection: psycopg.Connection) -> list[dict]:
+    """The "If nobody answers" block: every active fallback contact, the helpline first."""
+    with connection.cursor(row_factory=dict_row) as cursor:
+        rows = cursor.execute(_FALLBACK_SQL).fetchall()
+    return [
+        {
+            "id": str(row["id"]),
+            "name": row["name"],
+            "alternate_name": row["alternate_name"],
+            "category": row["category"],
+            "phones": list(row["phones"]),
+            "email": row["email"],
+            "website": row["website"],
+            "town": row["town"],
+            "address": row["address"],
+        }
+        for row in rows
+    ]
+
+
+def _helpline(fallback: list[dict]) -> dict | None:
+    callable_ = [contact for contact in fallback if contact["phones"]]
+    helplines = [contact for contact in callable_ if contact["category"] == "helpline"]
+    return (helplines or callable_ or [None])[0]
+
+
+def ask_instead(connection: psycopg.Connection, results: list[dict], fallback: list[dict]) -> None:
+    """Set ``ask_instead`` on every result: ``None`` when it has a phone, else whom to ask
+    (``{"kind": "organization" | "social_centre" | "helpline", "name", "phones", "email"}``,
+    or ``None`` when the directory holds no one at all)."""
+    missing = [result for result in results if not result["phones"]]
+    for result in results:
+        result["ask_instead"] = None
+    if not missing:
+        return
+    with connection.cursor(row_factory=dict_row) as cursor:
+        rows = cursor.execute(_ASK_SQL, {"ids": [result["id"] for result in missing]}).fetchall()
+    by_id = {str(row["id"]): row for row in rows}
+    helpline = _helpline(fallback)
+    for result in missing:
+        row = by_id.get(result["id"])
+        # The organisation's e-mail when it is the result's own says nothing new: look further.
+        new_email = row is not None and row["organization_email"] not in (None, result.get("email"))
+        if row is not None and (row["organization_phones"] or new_email):
+            result["ask_instead"] = {
+                "kind": "organization",
+                "name": row["organization"],
+                "phones": list(row["organization_phones"]),
+                "email": row["organization_email"],
+            }
+        elif row is not None and row["centre"]:
+            result["ask_instead"] = {
+                "kind": "social_centre",
+                "name": row["centre"],
+                "phones": list(row["centre_phones"]),
+                "email": None,
+            }
+        elif helpline is not None:
+            result["ask_instead"] = {
+                "kind": "helpline",
+                "name": helpline["name"],
+                "phones": helpline["phones"],
+                "email": None,
+            }
