@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ..errors import BadParameter, WebmapError
 from .nearest import MAX_AGE, MAX_KM
-from .origin import COUNTRY_MARGIN_KM, UnknownOrigin
+from .origin import COUNTRY_MARGIN_KM, AmbiguousOrigin, UnknownOrigin
 
 
 def _parameter_message(parameter: str) -> str:
@@ -34,7 +34,11 @@ def _parameter_message(parameter: str) -> str:
 
 
 def page_error(exc: WebmapError) -> dict:
-    """``{"message", "parameter", "suggestions"}`` for the template."""
+    """``{"message", "parameter", "suggestions", "question"}`` for the template; ``question``: the
+    typed name fits several places, the page asks which one (“Did you mean … or … ?”)."""
+    if isinstance(exc, AmbiguousOrigin):
+        return {"message": _("Several places match “%(name)s”.", name=exc.value), "parameter": "place",
+                "suggestions": exc.suggestions, "question": True}
     if isinstance(exc, UnknownOrigin):
         value = exc.value
         if exc.parameter == "place":
@@ -45,7 +49,9 @@ def page_error(exc: WebmapError) -> dict:
             )
         else:
             message = _("No administrative area has the code “%(code)s”.", code=value)
-        return {"message": message, "parameter": exc.parameter, "suggestions": exc.suggestions}
+        return {"message": message, "parameter": exc.parameter, "suggestions": exc.suggestions, "question": False}
     if isinstance(exc, BadParameter):
-        return {"message": _parameter_message(exc.parameter), "parameter": exc.parameter, "suggestions": []}
-    return {"message": _("The search failed: please try again."), "parameter": None, "suggestions": []}
+        return {"message": _parameter_message(exc.parameter), "parameter": exc.parameter, "suggestions": [],
+                "question": False}
+    return {"message": _("The search failed: please try again."), "parameter": None, "suggestions": [],
+            "question": False}
