@@ -11,7 +11,8 @@ The rules (also in the README, "Finding the origin"):
   edit being a missing, extra or wrong letter or two neighbours swapped (optimal string alignment
   distance), with at most 1 edit for names of up to 4 letters, 2 up to 8, 3 beyond; the start of a
   name (3 letters or more, or 2 for autocompletion) is worth 0.65 plus 0.25 × the share typed,
-  less 0.1 with one wrong letter in it; the start of a later word of the name 90 % of that.
+  less 0.1 with one wrong letter in it; the start of a later word of the name 90 % of that; a
+  farther spelling sharing enough letter triples is only suggested (0.6 × their Jaccard similarity).
 * Candidates are ranked by *score*: quality + 0.03 × log10(population) (100 at least), so a close
   misspelling of a large town comes before a near-exact match of a small village.
 * ``choose``: the best candidate is taken when its quality is at least 0.7 and no other place
@@ -39,6 +40,7 @@ WORD_FACTOR = 0.9
 POPULATION_WEIGHT = 0.03
 ACCEPT_QUALITY = 0.7  # below: the name is unknown (suggestions only)
 RIVAL_QUALITY, RIVAL_MARGIN = 0.75, 0.08
+LOOSE_SIMILARITY, LOOSE_FACTOR = 0.3, 0.6  # suggested only: at most 0.6, below ACCEPT_QUALITY
 HOMONYM_RATIO = 10  # an exact homonym with more than 1/10 of the population competes
 MAX_TRIGRAM_CANDIDATES = 60
 MAX_PREFIX_POSTINGS = 40  # per typed start: the most populous places only
@@ -96,7 +98,7 @@ class Match:
     place: dict
     quality: float
     score: float
-    match: str  # exact | alias | alternate | prefix | word | typo
+    match: str  # exact | alias | alternate | prefix | word | typo | partial (suggested only)
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,11 @@ class Gazetteer:
             edits = osa_distance(typed, text, bound)
             if edits <= bound:
                 quality = 1 - edits / max(len(text), len(typed))
+            else:  # too far to be taken, close enough to be suggested
+                a, b = _trigrams(typed), _trigrams(text)
+                similarity = len(a & b) / len(a | b)
+                if similarity >= LOOSE_SIMILARITY:
+                    quality, label = LOOSE_FACTOR * similarity, "partial"
         if len(typed) >= 2 and (len(text) > len(typed) or key.kind == "word" and text == typed):
             start = text[: len(typed)]
             prefix = 0.0
