@@ -69,7 +69,7 @@ PERIOD = [
 
 
 def _get(summary: str, parameters: list[dict], schema: dict, content_type: str = "application/json",
-         description: str | None = None) -> dict:
+         description: str | None = None, ambiguous: bool = False) -> dict:
     operation = {
         "summary": summary,
         "parameters": parameters,
@@ -79,6 +79,11 @@ def _get(summary: str, parameters: list[dict], schema: dict, content_type: str =
             "404": ERROR,
         },
     }
+    if ambiguous:
+        operation["responses"]["300"] = {
+            "description": "The place name is ambiguous: choose among the suggestions",
+            "content": {"application/json": {"schema": s.AMBIGUOUS_PLACE}},
+        }
     if description:
         operation["description"] = description
     return {"get": operation}
@@ -134,7 +139,8 @@ def api_paths(max_limit: int) -> dict:
             GEOJSON,
         ),
         "/api/v1/places": _get(
-            "Gazetteer search, accent- and case-insensitive, prefix and fuzzy",
+            "Gazetteer search, accent- and case-insensitive, spelling-tolerant, ranked by match quality "
+            "and population",
             [
                 _param("q", "Place name.", _text(p.PLACE_QUERY_MAX_LENGTH, NOT_BLANK), required=True),
                 _limit(p.PLACES_MAX_LIMIT, p.PLACES_DEFAULT_LIMIT),
@@ -158,7 +164,12 @@ def api_paths(max_limit: int) -> dict:
             ],
             s.NEAREST,
             description="Exactly one origin: `lat` and `lon` together (a point in Côte d'Ivoire or within "
-            f"{COUNTRY_MARGIN_KM:g} km of its borders), `place` or `pcode`.",
+            f"{COUNTRY_MARGIN_KM:g} km of its borders), `place` or `pcode`. A `place` name that fits "
+            "several places about as well (\"Korogo\": Korhogo or Korogola?) is not resolved silently: "
+            "the answer is 300 with `detail.suggestions` (id, name, context, population), best first; "
+            "repeat the search with `place=<id>` of the one meant. A name matching nothing well "
+            "enough is 404 with suggestions.",
+            ambiguous=True,
         ),
         "/api/v1/campaigns": _get(
             "Prevention campaigns as GeoJSON (demonstration campaigns flagged DÉMO)",

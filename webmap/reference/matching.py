@@ -34,6 +34,7 @@ from ..text import fold
 
 ALIASES_FILE = Path(__file__).resolve().parents[2] / "data" / "geo" / "place_aliases.toml"
 
+MATCH_KINDS = ("exact", "alias", "alternate", "prefix", "word", "typo", "partial")
 ALTERNATE_QUALITY = 0.9
 PREFIX_BASE, PREFIX_SPAN, PREFIX_TYPO = 0.65, 0.25, 0.1
 WORD_FACTOR = 0.9
