@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import pytest
 
-from webmap.reference.matching import ALIASES_FILE, load_aliases
 from webmap.models import Place
+from webmap.reference.matching import ALIASES_FILE, load_aliases
 
 # Typed input → the place meant (name, région). What a referral officer types on a phone:
 # letters swapped, missing, doubled or wrong, accents and hyphens left out, usage names.
