@@ -23,12 +23,15 @@ The rules (also in the README, "Finding the origin"):
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 import tomllib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+
+from rapidfuzz.distance import OSA
 
 from ..text import fold
 
@@ -44,6 +47,7 @@ RIVAL_QUALITY, RIVAL_MARGIN = 0.75, 0.08
 LOOSE_SIMILARITY, LOOSE_FACTOR = 0.3, 0.6  # suggested only: at most 0.6, below ACCEPT_QUALITY
 HOMONYM_RATIO = 10  # an exact homonym with more than 1/10 of the population competes
 MAX_TRIGRAM_CANDIDATES = 60
+FAR_BELOW = 0.9  # letter triples are counted only when no near candidate is this good
 MAX_PREFIX_POSTINGS = 40  # per typed start: the most populous places only
 MIN_ALTERNATE_LENGTH = 4  # shorter GeoNames alternates are airport or station codes ("ogo", "hgo")
 
@@ -58,24 +62,7 @@ def max_edits(length: int) -> int:
 
 def osa_distance(a: str, b: str, bound: int) -> int:
     """Optimal string alignment distance (Levenshtein plus adjacent swaps), or ``bound + 1`` if more."""
-    if abs(len(a) - len(b)) > bound:
-        return bound + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        row_min = i
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-            row_min = min(row_min, value)
-        if row_min > bound:
-            return bound + 1
-        previous2, previous = previous, current
-    return min(previous[-1], bound + 1)
+    return OSA.distance(a, b, score_cutoff=bound)
 
 
 def _deletions(key: str) -> set[str]:
@@ -162,19 +149,29 @@ class Gazetteer:
             for trigram in _trigrams(key.text):
                 self.trigrams[trigram].append(k)
 
-    def _candidates(self, typed: str) -> set[int]:
+    def _near(self, typed: str) -> set[int]:
+        """Keys equal to ``typed``, starting with it, or one edit (or one swap) away from it."""
         found: set[int] = set(self.exact.get(typed, ()))
         found.update(self.prefixes.get(typed, ()))
-        for variant in {typed} | _deletions(typed):  # one edit (and swaps: one deletion each side)
+        for variant in {typed} | _deletions(typed):  # a swap is one deletion on each side
             found.update(self.exact.get(variant, ()))
             found.update(self.deletions.get(variant, ()))
-        if len(typed) >= 4:  # two edits or more: keys sharing enough trigrams
-            grams = _trigrams(typed)
-            shared = Counter(k for gram in grams for k in self.trigrams.get(gram, ()))
-            floor = max(2, math.ceil(0.4 * len(grams)))
-            best = [k for k, n in shared.most_common(MAX_TRIGRAM_CANDIDATES * 3) if n >= floor]
-            found.update(best[:MAX_TRIGRAM_CANDIDATES])
         return found
+
+    def _far(self, typed: str) -> list[int]:
+        """Keys sharing enough letter triples with ``typed`` (two edits or more away)."""
+        if len(typed) < 4:
+            return []
+        grams = _trigrams(typed)
+        shared: dict[int, int] = {}
+        for gram in grams:
+            for k in self.trigrams.get(gram, ()):
+                shared[k] = shared.get(k, 0) + 1
+        floor = max(2, math.ceil(0.4 * len(grams)))
+        kept = [k for k, n in shared.items() if n >= floor]
+        if len(kept) > MAX_TRIGRAM_CANDIDATES:
+            kept = heapq.nlargest(MAX_TRIGRAM_CANDIDATES, kept, key=shared.__getitem__)
+        return kept
 
     def _quality(self, typed: str, key: Key) -> tuple[float, str]:
         text = key.text
@@ -208,16 +205,24 @@ class Gazetteer:
             quality *= ALTERNATE_QUALITY
         return quality, label
 
+    def _score(self, typed: str, candidates, best: dict[int, tuple[float, str]]) -> None:
+        for k in candidates:
+            key = self.keys[k]
+            quality, label = self._quality(typed, key)
+            if quality > 0 and quality > best.get(key.place, (0.0, ""))[0]:
+                best[key.place] = (quality, label)
+
     def search(self, text: str, limit: int = 10) -> list[Match]:
         typed = compact(text)
         if not typed:
             return []
         best: dict[int, tuple[float, str]] = {}
-        for k in self._candidates(typed):
-            key = self.keys[k]
-            quality, label = self._quality(typed, key)
-            if quality > 0 and quality > best.get(key.place, (0.0, ""))[0]:
-                best[key.place] = (quality, label)
+        self._score(typed, self._near(typed), best)
+        # Farther spellings only when nothing near is this good: a rival of a name found exactly
+        # or one edit away (``choose``) would be two edits away in a name of 12 letters or more,
+        # so the triples, the costliest step, are not counted then.
+        if max((quality for quality, _ in best.values()), default=0.0) < FAR_BELOW:
+            self._score(typed, self._far(typed), best)
         matches = []
         for index, (quality, label) in best.items():
             place = self.places[index]

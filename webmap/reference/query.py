@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session, aliased
@@ -86,12 +87,24 @@ def _load_gazetteer(session: Session) -> matching.Gazetteer:
     return matching.Gazetteer(places, matching.load_aliases())
 
 
-def gazetteer(session: Session) -> matching.Gazetteer:
-    """The gazetteer in memory, for this database and the place data it holds (one query to check)."""
+RECHECK_S = 30.0  # how long a process trusts its gazetteer before checking the loaded data again
+_checked: dict[str, tuple[float, tuple]] = {}
+
+
+def gazetteer(session: Session, recheck_s: float = RECHECK_S) -> matching.Gazetteer:
+    """The gazetteer in memory, for this database and the place data it holds.
+
+    The signature of the loaded places (``reference_dataset``) is read again at most every
+    ``recheck_s`` seconds: a search by name costs no query in between, and a new load of the
+    gazetteer (``webmap geodata load``) is seen by every process within that delay."""
     bind = session.get_bind()
     url = str(getattr(bind, "engine", bind).url)
-    signature = tuple(session.execute(_SIGNATURE_SQL).first() or ())
-    return matching.cached((url, signature), lambda: _load_gazetteer(session))
+    now = time.monotonic()
+    checked = _checked.get(url)
+    if checked is None or now - checked[0] >= recheck_s:
+        checked = (now, tuple(session.execute(_SIGNATURE_SQL).first() or ()))
+        _checked[url] = checked
+    return matching.cached((url, checked[1]), lambda: _load_gazetteer(session))
 
 
 def place_result(found: matching.Match) -> dict:
