@@ -10,11 +10,13 @@ The rules (also in the README, "Finding the origin"):
   back-transliterations, so they are trusted less); ``1 − edits / length`` for a misspelling, an
   edit being a missing, extra or wrong letter or two neighbours swapped (optimal string alignment
   distance), with at most 1 edit for names of up to 4 letters, 2 up to 8, 3 beyond; the start of a
-  name (3 letters or more, or 2 for autocompletion) is worth 0.65 plus 0.25 × the share typed,
+  name (2 letters or more) is worth 0.65 plus 0.25 × the share typed,
   less 0.1 with one wrong letter in it; the start of a later word of the name 90 % of that; a
   farther spelling sharing enough letter triples is only suggested (0.6 × their Jaccard similarity).
 * Candidates are ranked by *score*: quality + 0.03 × log10(population) (100 at least), so a close
   misspelling of a large town comes before a near-exact match of a small village.
+* Candidates come from indexes (exact keys, starts of names, one-deletion neighbourhoods, letter
+  triples), never from a scan; triples only when no candidate found otherwise reaches 0.9.
 * ``choose``: the best candidate is taken when its quality is at least 0.7 and no other place
   competes: for an exact name, another place of the same name with more than a tenth of its
   population; otherwise, any other place whose quality is at least 0.75 and within 0.08 of the
