@@ -20,7 +20,12 @@ For each size it measures, over the same list of origins and searches:
 (b) ``GET /api/v1/nearest`` through gunicorn on 127.0.0.1 (a free port; started and stopped
     here), with keep-alive HTTP/1.1 clients that accept compressed answers, as browsers do;
 
-each at concurrency 1 and 16: p50, p95, requests/s; then the ratio HTTP p50 / SQL p50.
+(c) the same searches by town name (``place=``, typed as people type them: misspellings, usage
+    names, no accents; each resolves to one town) and ``GET /api/v1/places?q=`` (the page's
+    autocompletion, same names);
+
+each at concurrency 1 and 16: p50, p95, requests/s; then the ratio HTTP p50 / SQL p50 and the
+ratio by name / by coordinates (p50, p95, and requests/s the other way round; target ≤ 1.3).
 Loops are bounded (``--requests`` per measurement), traffic stays on the loopback. The machine's
 load average is printed with the table: other work on the machine changes the figures.
 """
@@ -52,6 +57,15 @@ DEFAULT_SOURCE = "postgresql://postgres@127.0.0.1:5432/webmap"
 BROWSER_HEADERS = {"Accept-Encoding": "br, gzip, deflate"}
 TARGET_P95_MS = 15.0
 TARGET_RPS = 500.0
+TARGET_NAME_RATIO = 1.3
+
+# Origins typed by name, as a referral officer types them (each resolves to one town: no question).
+NAMES = (
+    "Dalao", "Odiene", "Yamousoukro", "Ferke", "San Pedro", "Yakro", "Bassam", "Abidajn", "Bouakke",
+    "Gagnoua", "Bingervile", "Abengorou", "Bondokou", "Seguella", "Sasandra", "Subre", "Agbovile",
+    "Dimbrokro", "Bundiali", "Tomodi", "Bouafle", "Daoukor", "Divoo", "Sinfar", "korhogo", "Man",
+    "daloa", "Grand Lahou", "Katiola", "Touba",
+)
 
 # The searches of the mix, as query strings (an origin is added to each).
 SEARCHES = (
@@ -261,6 +275,22 @@ def workload(points: list[tuple[float, float]], n: int) -> list[str]:
     return queries
 
 
+def workload_by_name(n: int) -> list[str]:
+    """The searches of ``workload``, from a town typed by name."""
+    rng = random.Random(43)
+    queries = []
+    for i in range(n):
+        name = urllib.parse.quote(NAMES[i % len(NAMES)])
+        search = SEARCHES[rng.randrange(len(SEARCHES))]
+        queries.append(f"place={name}" + (f"&{search}" if search else ""))
+    return queries
+
+
+def workload_places(n: int) -> list[str]:
+    """What the page's autocompletion asks: ``/api/v1/places?q=<typed>&limit=8``."""
+    return [f"q={urllib.parse.quote(NAMES[i % len(NAMES)])}&limit=8" for i in range(n)]
+
+
 # --- measurement ----------------------------------------------------------------------------------
 
 
@@ -342,14 +372,14 @@ def sql_worker_factory(url: str, statements: dict, warm: list[str] = ()):
     return worker
 
 
-def http_worker_factory(port: int):
+def http_worker_factory(port: int, path: str = "/api/v1/nearest"):
     def worker(chunk: list[str], latencies: list[float], barrier) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.connect()
         barrier.wait()
         for query in chunk:
             started = time.perf_counter()
-            conn.request("GET", "/api/v1/nearest?" + query, headers=BROWSER_HEADERS)
+            conn.request("GET", f"{path}?{query}", headers=BROWSER_HEADERS)
             response = conn.getresponse()
             body = response.read()
             latencies.append(time.perf_counter() - started)
@@ -491,16 +521,24 @@ def measure(url: str, size: int, args) -> list[dict]:
         # Warm-up (not measured): every worker's pooled connections prepare each statement
         # (psycopg prepares after 5 executions) and load PostGIS's projection data once.
         run_concurrent(http_worker_factory(server.port), workload(points, args.warmup), 16)
+        run_concurrent(http_worker_factory(server.port), workload_by_name(args.warmup // 4), 16)
+        run_concurrent(http_worker_factory(server.port, "/api/v1/places"), workload_places(args.warmup // 4), 16)
+        runs = (
+            ("HTTP", "/api/v1/nearest", lambda n: workload(points, n)),
+            ("HTTP by name", "/api/v1/nearest", workload_by_name),
+            ("places", "/api/v1/places", workload_places),
+        )
         for concurrency in (1, 16):
             n = args.requests if concurrency == 1 else args.requests * 2
-            queries = workload(points, n)
-            meter = CpuMeter(server)
-            meter.start()
-            result = run_concurrent(http_worker_factory(server.port), queries, concurrency)
-            cpu = meter.per_request_ms(len(queries))
-            rows.append({"size": size, "kind": "HTTP", "c": concurrency, **result, "cpu": cpu})
-            log(f"  HTTP c={concurrency:<2} p50 {result['p50']:.2f} ms  p95 {result['p95']:.2f} ms  "
-                f"{result['rps']:.0f}/s  CPU ms/request: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
+            for kind, path, make in runs:
+                queries = make(n)
+                meter = CpuMeter(server)
+                meter.start()
+                result = run_concurrent(http_worker_factory(server.port, path), queries, concurrency)
+                cpu = meter.per_request_ms(len(queries))
+                rows.append({"size": size, "kind": kind, "c": concurrency, **result, "cpu": cpu})
+                log(f"  {kind:<12} c={concurrency:<2} p50 {result['p50']:.2f} ms  p95 {result['p95']:.2f} ms  "
+                    f"{result['rps']:.0f}/s  CPU ms/request: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
         lat, lon = points[0]
         payload = payload_size(server.port, f"lat={lat}&lon={lon}&limit=5")
         wire = payload_size(server.port, f"lat={lat}&lon={lon}&limit=5", BROWSER_HEADERS)
@@ -526,7 +564,7 @@ def table(rows: list[dict], args) -> str:
     for r in rows:
         if r["kind"] == "payload":
             continue
-        ratio = f"{r['p50'] / sql_p50[(r['size'], r['c'])]:.1f}" if r["kind"] == "HTTP" else ""
+        ratio = f"{r['p50'] / sql_p50[(r['size'], r['c'])]:.1f}" if r["kind"].startswith("HTTP") else ""
         cpu = " / ".join(f"{r['cpu'][k]:.2f}" for k in ("gunicorn", "postgres", "client")) if "cpu" in r else ""
         lines.append(
             f"| {r['size']:,} | {r['kind']} | {r['c']} | {r['p50']:.2f} | {r['p95']:.2f} | {r['rps']:.0f} | {ratio} "
@@ -536,6 +574,24 @@ def table(rows: list[dict], args) -> str:
     c1 = next(r for r in rows if r["size"] == big and r["kind"] == "HTTP" and r["c"] == 1)
     c16 = next(r for r in rows if r["size"] == big and r["kind"] == "HTTP" and r["c"] == 16)
     payloads = {r["size"]: (r["bytes"], r["wire"]) for r in rows if r["kind"] == "payload"}
+    by = {(r["kind"], r["c"]): r for r in rows if r["size"] == big and r["kind"] != "payload"}
+    for concurrency in (1, 16):
+        coords, name = by[("HTTP", concurrency)], by[("HTTP by name", concurrency)]
+        worst = max(name["p50"] / coords["p50"], name["p95"] / coords["p95"], coords["rps"] / name["rps"])
+        lines.append(
+            f"by name / by coordinates at {big:,} points, c={concurrency}: p50 {name['p50']:.2f} / "
+            f"{coords['p50']:.2f} ms = {name['p50'] / coords['p50']:.2f}; p95 {name['p95']:.2f} / "
+            f"{coords['p95']:.2f} ms = {name['p95'] / coords['p95']:.2f}; requests/s {name['rps']:.0f} / "
+            f"{coords['rps']:.0f} (inverse ratio {coords['rps'] / name['rps']:.2f}) — target ≤ "
+            f"{TARGET_NAME_RATIO}: {'met' if worst <= TARGET_NAME_RATIO else 'MISSED'}"
+        )
+    for kind in ("HTTP by name", "places"):
+        one, many = by[(kind, 1)], by[(kind, 16)]
+        lines.append(
+            f"{kind} at {big:,} points: p95 at c=1 {one['p95']:.2f} ms "
+            f"({'met' if one['p95'] <= TARGET_P95_MS else 'MISSED'}), {many['rps']:.0f} requests/s at c=16 "
+            f"({'met' if many['rps'] >= TARGET_RPS else 'MISSED'})"
+        )
     lines += [
         "",
         f"targets at {big:,} points: HTTP p95 at c=1 ≤ {TARGET_P95_MS:.0f} ms: {c1['p95']:.2f} ms "

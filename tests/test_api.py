@@ -253,12 +253,15 @@ def test_places_find_odienne_first(client, q):
     assert results[0]["district"]
 
 
-def test_places_rank_by_match_then_population(client):
+def test_places_rank_by_match_quality_and_population(client):
     results = client.get("/api/v1/places?q=bo&limit=20").get_json()["results"]
-    prefix = [r for r in results if r["match"] == "prefix"]
-    populations = [r["population"] or 0 for r in prefix]
-    assert populations == sorted(populations, reverse=True)
+    scores = [r["score"] for r in results]
+    assert scores == sorted(scores, reverse=True)
     assert results[0]["name"] == "Bouaké"
+    # Equal match quality: the larger place first.
+    for quality in {r["quality"] for r in results}:
+        populations = [r["population"] or 0 for r in results if r["quality"] == quality]
+        assert populations == sorted(populations, reverse=True)
 
 
 def test_places_exact_match_beats_bigger_prefix_match(client):

@@ -404,7 +404,7 @@ def test_origin_by_gazetteer_id_and_by_pcode(client, db_session):
 
 
 def test_unknown_place_gets_404_with_suggestions(client):
-    body = _get(client, "place=Subre&need=shelter", 404)
+    body = _get(client, "place=Soubr%C3%A9%20centre&need=shelter", 404)
     assert body["detail"]["parameter"] == "place"
     assert [s["name"] for s in body["detail"]["suggestions"]][0] == "Soubré"
     nothing = _get(client, "place=Xqzwvy", 404)

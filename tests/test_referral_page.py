@@ -108,10 +108,10 @@ def test_coordinates_typed_by_hand(client):
 
 
 def test_unknown_place_on_the_page_offers_suggestions(client):
-    response = client.get("/referral?place=Subre&need=shelter")
+    response = client.get("/referral?place=Soubr%C3%A9%20centre&need=shelter")
     assert response.status_code == 404
     html = response.get_data(as_text=True)
-    assert "Aucune ville ni aucun village ne s'appelle « Subre »" in unescape(html)
+    assert "Aucune ville ni aucun village ne s'appelle « Soubré centre »" in unescape(html)
     assert re.search(r'href="/referral\?place=2596935&amp;need=shelter"[^>]*>Soubré</a>', html)
 
 

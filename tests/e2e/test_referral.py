@@ -86,3 +86,30 @@ def test_clicking_the_map_searches_from_that_point(live_server, page):
     page.wait_for_function("() => window.referral.searches >= 1", timeout=20_000)
     assert page.locator(".rf-item .rf-name").first.inner_text().endswith("de Soubré")
     assert "lat=" in page.url and "lon=" in page.url and "need=shelter" in page.url
+
+
+def test_a_misspelt_town_asks_which_place_and_one_tap_chooses(live_server, phone):
+    """Typing "Korogo" (meaning Korhogo) on a phone: the page asks, one tap on Korhogo searches from it."""
+    phone.goto(live_server + "/referral")
+    _ready(phone)
+    phone.locator("#rf-place").press_sequentially("Korogo", delay=30)
+    phone.locator("#rf-place").press("Escape")
+    phone.get_by_label("Hébergement").check()
+    phone.get_by_role("button", name="Trouver les structures").click()
+    phone.wait_for_function("() => window.referral.searches >= 1", timeout=20_000)
+
+    question = phone.locator(".rf-question")
+    assert question.inner_text().startswith("Vouliez-vous dire Korhogo (Poro)")
+    assert "Korogola (Tchologo)" in question.inner_text()
+    assert phone.locator(".rf-item").count() == 0  # no results from a place it guessed
+    choice = question.get_by_role("link", name="Korhogo", exact=True)
+    box = choice.bounding_box()
+    assert box["height"] >= 44 and box["x"] + box["width"] <= 376  # one tap, on the screen
+    choice.click()
+    phone.wait_for_function("() => window.referral.searches >= 2", timeout=20_000)
+
+    assert phone.locator("#rf-place").input_value() == "Korhogo"
+    assert "Korhogo" in phone.locator(".rf-origin-line").inner_text()
+    assert phone.locator(".rf-item").count() >= 1
+    assert parse_qs(urlsplit(phone.url).query)["place"] == ["2286304"]
+    screenshot(phone, "referral-did-you-mean.png")

@@ -70,7 +70,7 @@ PERIOD = [
 
 
 def _get(summary: str, parameters: list[dict], schema: dict, content_type: str = "application/json",
-         description: str | None = None) -> dict:
+         description: str | None = None, ambiguous: bool = False) -> dict:
     operation = {
         "summary": summary,
         "parameters": parameters,
@@ -80,6 +80,11 @@ def _get(summary: str, parameters: list[dict], schema: dict, content_type: str =
             "404": ERROR,
         },
     }
+    if ambiguous:
+        operation["responses"]["300"] = {
+            "description": "The place name is ambiguous: choose among the suggestions",
+            "content": {"application/json": {"schema": s.AMBIGUOUS_PLACE}},
+        }
     if description:
         operation["description"] = description
     return {"get": operation}
@@ -135,7 +140,8 @@ def api_paths(max_limit: int) -> dict:
             GEOJSON,
         ),
         "/api/v1/places": _get(
-            "Gazetteer search, accent- and case-insensitive, prefix and fuzzy",
+            "Gazetteer search, accent- and case-insensitive, spelling-tolerant, ranked by match quality "
+            "and population",
             [
                 _param("q", "Place name.", _text(p.PLACE_QUERY_MAX_LENGTH, NOT_BLANK), required=True),
                 _limit(p.PLACES_MAX_LIMIT, p.PLACES_DEFAULT_LIMIT),
@@ -159,10 +165,15 @@ def api_paths(max_limit: int) -> dict:
             ],
             s.NEAREST,
             description="Exactly one origin: `lat` and `lon` together (a point in Côte d'Ivoire or within "
-            f"{COUNTRY_MARGIN_KM:g} km of its borders), `place` or `pcode`. Every answer carries `fallback`: "
-            "the directory's contacts for when nobody answers (the child helpline 116 first, then the "
-            "national focal points); a result without a phone carries `ask_instead` (its organisation, "
-            "the social centre of its region, or the helpline).",
+            f"{COUNTRY_MARGIN_KM:g} km of its borders), `place` or `pcode`. A `place` name that fits "
+            "several places about as well (\"Korogo\": Korhogo or Korogola?) is not resolved silently: "
+            "the answer is 300 with `detail.suggestions` (id, name, context, population), best first; "
+            "repeat the search with `place=<id>` of the one meant. A name matching nothing well "
+            "enough is 404 with suggestions. Every answer carries `fallback`: the directory's contacts "
+            "for when nobody answers (the child helpline 116 first, then the national focal points); a "
+            "result without a phone carries `ask_instead` (its organisation, the social centre of its "
+            "region, or the helpline).",
+            ambiguous=True,
         ),
         "/api/v1/campaigns": _get(
             "Prevention campaigns as GeoJSON (demonstration campaigns flagged DÉMO)",

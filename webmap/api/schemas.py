@@ -6,6 +6,7 @@ Each schema names the fields clients rely on, with their types; answers may carr
 
 from __future__ import annotations
 
+from ..reference.matching import MATCH_KINDS
 from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, VERIFICATION_STATUSES
 
 
@@ -112,9 +113,15 @@ PLACES = _object(
         "results": {
             "type": "array",
             "items": _object(
-                {"id": INTEGER, "name": STRING, "lat": NUMBER, "lon": NUMBER, "match": STRING},
+                {
+                    "id": INTEGER, "name": STRING, "lat": NUMBER, "lon": NUMBER,
+                    "match": {"type": "string", "enum": list(MATCH_KINDS)},
+                    "quality": {"type": "number", "minimum": 0, "maximum": 1},
+                    "score": NUMBER,
+                },
                 {
                     "population": _nullable(INTEGER),
+                    "context": _nullable(STRING),
                     **{key: _nullable(STRING) for key in (
                         "adm1_pcode", "adm2_pcode", "adm3_pcode", "district", "region", "departement",
                         "sous_prefecture",
@@ -264,3 +271,27 @@ def coverage(levels) -> dict:
 
 
 ERROR = _object({"error": STRING, "detail": {}})
+
+PLACE_SUGGESTION = _object(
+    {"id": INTEGER, "name": STRING},
+    {
+        "context": _nullable(STRING),
+        "population": _nullable(INTEGER),
+        "departement": _nullable(STRING),
+        "region": _nullable(STRING),
+    },
+)
+
+# 300: the typed place name fits several places about as well; the caller asks which one.
+AMBIGUOUS_PLACE = _object(
+    {
+        "error": STRING,
+        "detail": _object(
+            {
+                "parameter": {"type": "string", "enum": ["place"]},
+                "message": STRING,
+                "suggestions": {"type": "array", "minItems": 2, "items": PLACE_SUGGESTION},
+            }
+        ),
+    }
+)

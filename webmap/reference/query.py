@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 
-from sqlalchemy import Float, and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from ..models import AdminArea, Place
-from ..text import fold
+from . import matching
 
 # API level names → ``admin_area.level``.
 LEVELS = {"0": "adm0", "1": "adm1", "2": "adm2", "3": "adm3", "district": "district"}
-FUZZY_THRESHOLD = 0.3
 
 
 def admin_areas(
@@ -60,63 +60,81 @@ def _admin_name(level: str, pcode_column):
     )
 
 
-def search_places(session: Session, q: str, limit: int = 10) -> list[dict]:
-    """Gazetteer matches for ``q``, accent- and case-insensitive, prefix and fuzzy.
+_SIGNATURE_SQL = text("SELECT sha256, loaded_at FROM reference_dataset WHERE layer = 'place'")
 
-    Ranked by how the name matches (exact, prefix, alternate name, word prefix, fuzzy),
-    then by population, then by similarity.
-    """
-    key = fold(q)
-    if not key:
-        return []
-    like_key = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    alternates = literal("|") + func.coalesce(Place.alternate_key, "") + literal("|")
-    similarity = func.similarity(Place.name_key, key)
-    tier = case(
-        (Place.name_key == key, 0),
-        (Place.name_key.like(f"{like_key}%", escape="\\"), 1),
-        (alternates.like(f"%|{like_key}|%", escape="\\"), 2),
-        (alternates.like(f"%|{like_key}%", escape="\\"), 3),
-        (Place.name_key.like(f"% {like_key}%", escape="\\"), 4),
-        else_=5,
-    )
-    stmt = (
-        select(
-            Place,
-            tier.label("tier"),
-            cast(similarity, Float).label("similarity"),
-            _admin_name("adm3", Place.adm3_pcode).label("sous_prefecture"),
-            _admin_name("adm2", Place.adm2_pcode).label("departement"),
-            _admin_name("adm1", Place.adm1_pcode).label("region"),
-            _admin_name("district", Place.district_pcode).label("district"),
-            func.ST_X(Place.geom).label("lon"),
-            func.ST_Y(Place.geom).label("lat"),
-        )
-        .where(
-            or_(
-                Place.name_key.like(f"%{like_key}%", escape="\\"),
-                alternates.like(f"%|{like_key}%", escape="\\"),
-                similarity >= FUZZY_THRESHOLD,
-            )
-        )
-        .order_by(tier, Place.population.desc().nulls_last(), similarity.desc(), Place.id)
-        .limit(limit)
-    )
-    return [
-        {
-            "id": row.Place.id,
-            "name": row.Place.name,
-            "population": row.Place.population,
-            "lat": round(row.lat, 6),
-            "lon": round(row.lon, 6),
-            "sous_prefecture": row.sous_prefecture,
-            "departement": row.departement,
-            "region": row.region,
-            "district": row.district,
-            "adm3_pcode": row.Place.adm3_pcode,
-            "adm2_pcode": row.Place.adm2_pcode,
-            "adm1_pcode": row.Place.adm1_pcode,
-            "match": ["exact", "prefix", "alternate", "alternate prefix", "word", "partial"][row.tier],
-        }
-        for row in session.execute(stmt)
-    ]
+
+def _load_gazetteer(session: Session) -> matching.Gazetteer:
+    stmt = select(
+        Place.id,
+        Place.name,
+        Place.alternate_key,
+        Place.population,
+        _admin_name("adm3", Place.adm3_pcode).label("sous_prefecture"),
+        _admin_name("adm2", Place.adm2_pcode).label("departement"),
+        _admin_name("adm1", Place.adm1_pcode).label("region"),
+        _admin_name("district", Place.district_pcode).label("district"),
+        func.ST_X(Place.geom).label("lon"),
+        func.ST_Y(Place.geom).label("lat"),
+        Place.adm3_pcode,
+        Place.adm2_pcode,
+        Place.adm1_pcode,
+    ).order_by(Place.id)
+    places = []
+    for row in session.execute(stmt):
+        place = row._asdict()
+        place["lat"], place["lon"] = round(row.lat, 6), round(row.lon, 6)
+        places.append(place)
+    return matching.Gazetteer(places, matching.load_aliases())
+
+
+RECHECK_S = 30.0  # how long a process trusts its gazetteer before checking the loaded data again
+_checked: dict[str, tuple[float, tuple]] = {}
+
+
+def gazetteer(session: Session, recheck_s: float = RECHECK_S) -> matching.Gazetteer:
+    """The gazetteer in memory, for this database and the place data it holds.
+
+    The signature of the loaded places (``reference_dataset``) is read again at most every
+    ``recheck_s`` seconds: a search by name costs no query in between, and a new load of the
+    gazetteer (``webmap geodata load``) is seen by every process within that delay."""
+    bind = session.get_bind()
+    url = str(getattr(bind, "engine", bind).url)
+    now = time.monotonic()
+    checked = _checked.get(url)
+    if checked is None or now - checked[0] >= recheck_s:
+        checked = (now, tuple(session.execute(_SIGNATURE_SQL).first() or ()))
+        _checked[url] = checked
+    return matching.cached((url, checked[1]), lambda: _load_gazetteer(session))
+
+
+def place_result(found: matching.Match) -> dict:
+    place = found.place
+    return {
+        **{name: place[name] for name in _RESULT_FIELDS},
+        "context": place_context(place),
+        "match": found.match,
+        "quality": found.quality,
+        "score": found.score,
+    }
+
+
+_RESULT_FIELDS = ("id", "name", "population", "lat", "lon", "sous_prefecture", "departement", "region",
+                  "district", "adm3_pcode", "adm2_pcode", "adm1_pcode")
+
+
+def place_context(place: dict) -> str | None:
+    """What tells a place from its namesakes: its région (its département if named alike)."""
+    for name in (place.get("region"), place.get("departement")):
+        if name and name != place["name"]:
+            return name
+    return None
+
+
+def find_places(session: Session, q: str, limit: int = 10) -> list[matching.Match]:
+    return gazetteer(session).search(q, limit)
+
+
+def search_places(session: Session, q: str, limit: int = 10) -> list[dict]:
+    """Gazetteer matches for ``q``: spelling-tolerant, ranked by match quality and population
+    (the rules: ``webmap.reference.matching``)."""
+    return [place_result(found) for found in find_places(session, q, limit)]

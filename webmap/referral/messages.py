@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ..errors import BadParameter, WebmapError
 from .nearest import MAX_AGE, MAX_KM
-from .origin import COUNTRY_MARGIN_KM, UnknownOrigin
+from .origin import COUNTRY_MARGIN_KM, AmbiguousOrigin, UnknownOrigin
 
 
 def _outside_message(origin) -> str:
@@ -46,8 +46,13 @@ def _parameter_message(parameter: str, origin=None) -> str:
 
 
 def page_error(exc: WebmapError, origin=None) -> dict:
-    """``{"message", "parameter", "suggestions", "map_hint"}`` for the template; ``origin``: the
-    origin as the request gave it (``params.OriginArgs``), to name a point outside the country."""
+    """``{"message", "parameter", "suggestions", "map_hint", "question"}`` for the template;
+    ``origin``: the origin as the request gave it (``params.OriginArgs``), to name a point outside
+    the country; ``question``: the typed name fits several places, the page asks which one
+    (“Did you mean … or … ?”)."""
+    if isinstance(exc, AmbiguousOrigin):
+        return {"message": _("Several places match “%(name)s”.", name=exc.value), "parameter": "place",
+                "suggestions": exc.suggestions, "map_hint": False, "question": True}
     if isinstance(exc, UnknownOrigin):
         value = exc.value
         if exc.parameter == "place":
@@ -58,13 +63,15 @@ def page_error(exc: WebmapError, origin=None) -> dict:
             )
         else:
             message = _("No administrative area has the code “%(code)s”.", code=value)
-        return {"message": message, "parameter": exc.parameter, "suggestions": exc.suggestions, "map_hint": False}
+        return {"message": message, "parameter": exc.parameter, "suggestions": exc.suggestions, "map_hint": False,
+                "question": False}
     if isinstance(exc, BadParameter):
         return {
             "message": _parameter_message(exc.parameter, origin),
             "parameter": exc.parameter,
             "suggestions": [],
             "map_hint": exc.parameter == "place",
+            "question": False,
         }
     return {"message": _("The search failed: please try again."), "parameter": None, "suggestions": [],
-            "map_hint": False}
+            "map_hint": False, "question": False}

@@ -14,11 +14,13 @@ import shapely
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ..errors import BadParameter, NotFound
+from ..errors import BadParameter, NotFound, WebmapError
 from ..models import AdminArea, Place
-from ..reference.query import search_places
+from ..reference import matching
+from ..reference.query import find_places, place_context
 from ..text import fold
 
+SUGGESTIONS = 5  # places offered when a name is ambiguous or unknown
 MAX_PLACE_ID = 2**31 - 1  # place.id is an integer column: a larger id matches nothing
 
 COUNTRY_MARGIN_KM = 50.0  # origins farther than this from Côte d'Ivoire are refused
@@ -36,6 +38,26 @@ class UnknownOrigin(NotFound):
             {"parameter": parameter, "message": message, "suggestions": suggestions},
         )
         self.parameter = parameter
+        self.value = value
+        self.suggestions = suggestions
+
+
+class AmbiguousOrigin(WebmapError):
+    """A typed name that fits several places about as well: 300, the person chooses (``suggestions``)."""
+
+    status = 300
+
+    def __init__(self, value: str, suggestions: list[dict]) -> None:
+        super().__init__(
+            f"ambiguous place '{value}'",
+            {
+                "parameter": "place",
+                "message": "several places match this name about as well; "
+                "repeat the search with place=<id> of the one meant",
+                "suggestions": suggestions,
+            },
+        )
+        self.parameter = "place"
         self.value = value
         self.suggestions = suggestions
 
@@ -134,12 +156,15 @@ def _place_origin(row) -> Origin:
     )
 
 
-def _suggestion(match: dict) -> dict:
+def _suggestion(found: matching.Match) -> dict:
+    place = found.place
     return {
-        "id": match["id"],
-        "name": match["name"],
-        "departement": match.get("departement"),
-        "region": match.get("region"),
+        "id": place["id"],
+        "name": place["name"],
+        "context": place_context(place),
+        "population": place["population"],
+        "departement": place["departement"],
+        "region": place["region"],
     }
 
 
@@ -160,25 +185,28 @@ def origin_from_place(session: Session, value: str) -> Origin:
         if row is None:
             raise UnknownOrigin("place", value, "no place of the gazetteer has this id", [])
         return _place_origin(row)
-    matches = search_places(session, value, limit=6)
-    if matches and matches[0]["match"] != "partial":
-        best = matches[0]
+    matches = find_places(session, value, limit=SUGGESTIONS)
+    chosen = matching.choose(matches)
+    if isinstance(chosen, matching.Match):
+        place = chosen.place
         return Origin(
             kind="place",
-            lat=best["lat"],
-            lon=best["lon"],
-            name=best["name"],
-            place_id=best["id"],
-            context=", ".join(n for n in (best["departement"], best["region"]) if n and n != best["name"])
+            lat=place["lat"],
+            lon=place["lon"],
+            name=place["name"],
+            place_id=place["id"],
+            context=", ".join(n for n in (place["departement"], place["region"]) if n and n != place["name"])
             or None,
         )
+    if isinstance(chosen, matching.Ambiguity):
+        raise AmbiguousOrigin(value, [_suggestion(m) for m in chosen.candidates[:SUGGESTIONS]])
     raise UnknownOrigin(
         "place",
         value,
         "no town or village of this name; did you mean one of the suggestions?"
         if matches
         else "no town or village of this name, nor any close spelling",
-        [_suggestion(m) for m in matches[:5]],
+        [_suggestion(m) for m in matches[:SUGGESTIONS]],
     )
 
 

@@ -80,11 +80,21 @@ def _search(limit: int | None = None) -> tuple[dict, int]:
         context["fallback"] = result.fallback
     except WebmapError as exc:
         context["error"] = page_error(exc, origin_args)
+        for suggestion in context["error"]["suggestions"]:
+            suggestion["url"] = _search_from(suggestion)
         if exc.status < 500:  # the database answers: still say whom to call
             db.end_read()
             context["fallback"] = db.lookup(fallback.fallback_contacts)
-        return context, exc.status
+        # The question "did you mean…?" is an ordinary page (the API answers 300).
+        return context, 200 if context["error"]["question"] else exc.status
     return context, 200
+
+
+def _search_from(suggestion: dict) -> str:
+    """The same search from a suggested place (its id) or area (its P-code): a plain link."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("place", "coords", "lat", "lon", "pcode")]
+    origin = ("place", suggestion["id"]) if "id" in suggestion else ("pcode", suggestion["pcode"])
+    return url_for("referral.index") + "?" + urlencode([origin, *kept])
 
 
 def _query_string(result: nearest.NearestResult | None) -> str:
