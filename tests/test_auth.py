@@ -333,7 +333,10 @@ def test_concurrent_wrong_passwords_check_at_most_the_allowed_number(database_ur
         with app.app_context():
             db.dispose()
     assert recorded == checked
-    assert statuses.count(401) == checked and statuses.count(429) == 40 - checked
+    assert statuses.count(401) == checked
+    # The others are refused without a check: 429, or on a machine so loaded that waiting for the
+    # throttle's lock outlasts the public statement timeout, the outage answer 503 — never a check.
+    assert statuses.count(429) + statuses.count(503) == 40 - checked, statuses
 
 
 # --- cookies and CSRF -----------------------------------------------------------------------

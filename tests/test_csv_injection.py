@@ -80,7 +80,9 @@ def test_planning_coverage_csv_defuses_formula_like_names(client, planning):  # 
     planning.admin_area("adm1", "ZZ01", square(-5.0, 3.6, -4.8, 3.8), 1000, parent="ZZ", name=HYPERLINK)
     planning.admin_area("adm1", "ZZ02", square(-4.8, 3.6, -4.6, 3.8), 1000, parent="ZZ", name="@Région")
     response = client.get("/planning/coverage.csv?level=region&from=2025-01-01&to=2025-12-31")
-    rows = {row["P-code"]: row for row in _csv(response)}
+    assert response.status_code == 200
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    rows = {row["P-code"]: row for row in csv.DictReader(io.StringIO(text), delimiter=";")}
     assert rows["ZZ01"]["Nom"] == "'" + HYPERLINK
     assert rows["ZZ02"]["Nom"] == "'@Région"
     assert rows["ZZ01"]["Population 2014"] == "1000"

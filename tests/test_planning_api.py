@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 
-from .test_planning_support import planning, square  # noqa: F401
+from .test_planning_support import SEA_LAT, planning, square  # noqa: F401
 
 PERIOD_QS = "from=2025-01-01&to=2025-12-31"
 
@@ -127,9 +128,56 @@ def test_priorities_json(client, planning):  # noqa: F811
 
 
 def _csv_rows(response):
+    """Rows as French Excel reads the file: UTF-8 with a byte-order mark, ';' between cells."""
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+
+
+def _french_number(cell: str) -> float:
+    """A cell as French Excel reads a number: decimal comma, no grouping; else ValueError."""
+    if not re.fullmatch(r"-?[0-9]+(,[0-9]+)?", cell):
+        raise ValueError(cell)
+    return float(cell.replace(",", "."))
+
+
+def test_coverage_csv_opens_in_french_excel_and_matches_the_page(client, planning):  # noqa: F811
+    planning.clear()
+    _region, dep_w, dep_e, west, _east = planning.sea_region()
+    # A campaign over a third of the western département: 33 % of it covered, 1/6 of the région.
+    planning.risk_zone(west, level=3)
+    planning.campaign(square(-5.0, SEA_LAT[0], -5.0 + 0.2 / 3, SEA_LAT[1]), people_reached=1234)
+    rows = _csv_rows(client.get(f"/planning/coverage.csv?level=departement&{PERIOD_QS}"))
+    header, by_pcode = rows[0], {row[0]: row for row in rows[1:]}
+    assert all(len(row) == len(header) for row in rows), "every row has one cell per heading"
+    west_row = dict(zip(header, by_pcode[dep_w.pcode], strict=True))
+    assert west_row["Part couverte"] == "33 %"
+    api_rows = client.get(f"/api/v1/coverage?level=departement&{PERIOD_QS}").get_json()["rows"]
+    api_west = next(row for row in api_rows if row["pcode"] == dep_w.pcode)
+    assert _french_number(west_row["Superficie à risque (km²)"]) == pytest.approx(api_west["risk_area_km2"], abs=0.05)
+    assert "," in west_row["Superficie à risque (km²)"], "decimal comma"
+    assert _french_number(west_row["Personnes touchées"]) == 1234
+    assert west_row["Zones à risque"] == "1"
+    assert dict(zip(header, by_pcode[dep_e.pcode], strict=True))["Part couverte"] == ""  # no at-risk area
+    page = client.get(f"/planning?{PERIOD_QS}&level=departement").get_data(as_text=True)
+    assert re.search(rf'data-pcode="{dep_w.pcode}".*?<td class="n" data-sort="[0-9.]+">33 %</td>', page, re.S)
+
+
+def test_coverage_csv_for_machines(client, planning):  # noqa: F811
+    planning.clear()
+    _region, dep_w, _dep_e, west, _east = planning.sea_region()
+    planning.risk_zone(west, level=3)
+    planning.campaign(square(-5.0, SEA_LAT[0], -5.0 + 0.2 / 3, SEA_LAT[1]), people_reached=1234)
+    response = client.get(f"/planning/coverage.csv?level=departement&format=csv-en&{PERIOD_QS}&lang=fr")
+    assert response.status_code == 200 and "csv-en" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert not text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    row = next(r for r in rows if r["pcode"] == dep_w.pcode)
+    assert float(row["covered_share"]) == pytest.approx(1 / 3, abs=1e-3)
+    assert float(row["risk_area_km2"]) > 0 and "," not in row["risk_area_km2"]
+    assert row["people_reached"] == "1234" and row["period_from"] == "2025-01-01"
+    assert client.get(f"/planning/coverage.csv?format=xlsx&{PERIOD_QS}").status_code == 400
 
 
 def test_coverage_csv_in_french_with_demo_rows(client, planning):  # noqa: F811

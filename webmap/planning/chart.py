@@ -12,11 +12,11 @@ from markupsafe import Markup, escape
 
 from .analysis import CoverageRow
 
-ROW_HEIGHT = 18
-LABEL_WIDTH = 170
+ROW_HEIGHT = 22
+LABEL_WIDTH = 190
 BAR_WIDTH = 360
-VALUE_WIDTH = 56
-TOP = 40
+VALUE_WIDTH = 60
+TOP = 44
 BOTTOM = 8
 
 
@@ -28,14 +28,14 @@ class ChartLabels:
     demo: str  # "DÉMO"
 
 
+# Orange (gaps) to purple (covered): ColorBrewer's PuOr ends, told apart by people with red–green
+# colour blindness (deuteranopia, protanopia) and in grey; the bar's length and its printed
+# value carry the figure anyway.
+SHARE_COLOURS = ((0.25, "#b35806"), (0.5, "#f1a340"), (0.75, "#998ec3"), (float("inf"), "#542788"))
+
+
 def _color(share: float) -> str:
-    if share < 0.25:
-        return "#b91c1c"
-    if share < 0.5:
-        return "#ea580c"
-    if share < 0.75:
-        return "#ca8a04"
-    return "#15803d"
+    return next(colour for limit, colour in SHARE_COLOURS if share < limit)
 
 
 def coverage_svg(rows: list[CoverageRow], labels: ChartLabels) -> Markup:
@@ -54,7 +54,7 @@ def coverage_svg(rows: list[CoverageRow], labels: ChartLabels) -> Markup:
         f'<svg class="wm-chart" role="img" aria-label="{escape(labels.title)}" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(labels.title)}</title>",
-        f'<text x="{LABEL_WIDTH}" y="12" class="wm-chart-axis">{escape(labels.axis)}</text>',
+        f'<text x="{LABEL_WIDTH}" y="14" class="wm-chart-axis">{escape(labels.axis)}</text>',
     ]
     for tick in (0, 25, 50, 75, 100):
         x = LABEL_WIDTH + BAR_WIDTH * tick / 100
@@ -70,10 +70,10 @@ def coverage_svg(rows: list[CoverageRow], labels: ChartLabels) -> Markup:
         bar_height, fill = ROW_HEIGHT - 6, _color(row.covered_share)
         parts.append(
             f'<g class="wm-chart-row" data-pcode="{escape(row.pcode)}">'
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 13}" text-anchor="end" class="wm-chart-label">{escape(name)}</text>'
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 16}" text-anchor="end" class="wm-chart-label">{escape(name)}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{BAR_WIDTH}" height="{bar_height}" class="wm-chart-track"/>'
             f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{bar:.1f}" height="{bar_height}" fill="{fill}"/>'
-            f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 13}" class="wm-chart-value">{value}</text>'
+            f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 16}" class="wm-chart-value">{value}</text>'
             f"<title>{escape(name)} : {value}</title></g>"
         )
     parts.append("</svg>")

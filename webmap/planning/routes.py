@@ -10,9 +10,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Mapping
 
@@ -28,10 +26,10 @@ from ..assets.routes import vendor_url
 from ..directory.query import dumps, feature_collection
 from ..errors import BadParameter
 from ..extensions import db
-from ..spreadsheet import safe_row
 from ..viewer import current_viewer
-from . import analysis, service
+from . import analysis, service, table_csv
 from .chart import ChartLabels, coverage_svg
+from .table_csv import Column
 from .vocabulary import CHANNELS, DEMO_LABEL, RISK_KINDS, RISK_LEVELS, SHELTER_CATEGORIES, THEMES
 
 bp = Blueprint("planning", __name__)
@@ -157,8 +155,8 @@ def service_desert_api():
 # ---------------------------------------------------------------------------------------- CSV
 
 
-def _csv_columns() -> list[tuple[str, str]]:
-    return [
+def _csv_columns() -> list[Column]:
+    return [Column(key, str(heading)) for key, heading in (
         ("pcode", _("P-code")),
         ("name", _("Name")),
         ("parent", _("Parent")),
@@ -174,28 +172,21 @@ def _csv_columns() -> list[tuple[str, str]]:
         ("shelter_km", _("Nearest shelter-type service (km)")),
         ("social_centre_km", _("Nearest social centre (km)")),
         ("demo", _("Demonstration data")),
-    ]
+    )]
 
 
 @bp.get("/planning/coverage.csv")
 def coverage_csv():
+    """``format=excel-fr`` (default: opens in French Excel) or ``csv-en`` (for machines)."""
     level = parse_level(request.args)
     period = parse_period(request.args)
+    fmt = parse_choice(request.args, "format", table_csv.FORMATS, table_csv.DEFAULT_FORMAT)
     table = analysis.coverage_table(db.session, level, period, current_viewer(), DEMO_LABEL)
-    columns = _csv_columns()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(safe_row([label for _key, label in columns] + [_("Period from"), _("Period to")]))
-    for row in table.rows:
-        data = row.as_dict()
-        writer.writerow(safe_row(
-            ["" if data[key] is None else data[key] for key, _label in columns]
-            + [period.start.isoformat(), period.end.isoformat()]
-        ))
-    filename = f"couverture_{level}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
-    # UTF-8 with BOM so spreadsheet programs read the accents right.
+    body = table_csv.coverage_csv(table, _csv_columns(), (_("Period from"), _("Period to")), fmt)
+    suffix = "" if fmt == table_csv.DEFAULT_FORMAT else f"_{fmt}"
+    filename = f"couverture_{level}_{period.start.isoformat()}_{period.end.isoformat()}{suffix}.csv"
     return Response(
-        "\ufeff" + out.getvalue(),
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -287,6 +278,8 @@ def index():
         ),
     )
     csv_url = url_for("planning.coverage_csv", level=level, **{"from": query["from"], "to": query["to"]})
+    csv_en_url = url_for("planning.coverage_csv", level=level, format="csv-en",
+                         **{"from": query["from"], "to": query["to"]})
     status = 400 if error else 200
     return render_template(
         "planning/index.html",
@@ -302,6 +295,7 @@ def index():
         error=error,
         chart=chart,
         csv_url=csv_url,
+        csv_en_url=csv_en_url,
         config=config,
         level_labels={code: str(label) for code, label in LEVEL_LABELS.items()},
         kinds={code: str(label) for code, label in RISK_KINDS.items()},
