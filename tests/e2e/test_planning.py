@@ -70,7 +70,7 @@ def _count(page, selector: str) -> int:
 def test_overlays_toggle_and_the_priority_list_reads(live_server, page, committed_planning):
     page.goto(live_server + "/planning")
     page.wait_for_function(READY, timeout=30_000)
-    screenshot(page, "planning")
+    screenshot(page, "planning.png")
 
     assert page.locator("html").get_attribute("lang") == "fr"
     counts = page.evaluate("() => window.webmapPlanning.counts")
@@ -201,4 +201,4 @@ def test_tables_sort_by_any_column_and_read_well(live_server, page, committed_pl
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
     # The legend marks the demonstration campaigns.
     assert "DÉMO" in page.locator("#wp-legend section[data-layer='campaigns']").inner_text()
-    screenshot(page, "planning-sorted")
+    screenshot(page, "planning-sorted.png")
