@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import numpy as np
 import pypdf
 import pytest
 from flask_babel import force_locale
+from geoalchemy2.shape import to_shape
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from PIL import Image
@@ -24,7 +26,7 @@ from webmap.export import service
 from webmap.export.basemap import project_xy
 from webmap.export.mapfigure import MapPainter, fit_frame
 from webmap.export.options import PrintOptions, parse_print_options
-from webmap.export.scene import build_scene
+from webmap.export.scene import build_scene, compass
 from webmap.export.texts import format_day, sheet_texts
 from webmap.models import AdminArea, Place
 
@@ -152,7 +154,7 @@ def test_map_pdf_in_french_has_title_legend_sources_and_the_directory(client):
     ):
         assert expected in first.replace("\n", " "), expected
     assert "Legend" not in first
-    rest = _text(reader)
+    rest = " ".join(_text(reader).split())
     for expected in ("Annuaire des structures — Côte d'Ivoire", "Dernière vérification", "à vérifier",
                      "Odienné", "Kabadougou", "Centre de réinsertion pour mineurs de Korhogo"):
         assert expected in rest, expected
@@ -199,6 +201,104 @@ def test_an_empty_region_gives_a_page_saying_so(client, db_session):
     assert region.name in text
     assert "Aucune structure répertoriée dans cette région pour les catégories choisies." in text
     assert "0 structure" in text
+    # Instead of an empty map: the nearest structures outside it, with distance and direction.
+    assert "Les plus proches hors de cette zone :" in text
+    assert len(re.findall(r"à \d+ km (?:au (?:nord|sud)(?:-(?:est|ouest))?|à l'(?:est|ouest))", text)) == 3
+
+
+def test_nearest_outside_an_empty_region_are_measured_from_its_edge(app, db_session, make):
+    """Bafing holds nothing; a structure placed 30 km due south of its southern edge is listed
+    first, 'à 30 km au sud' (the print CRS keeps distances true within the country)."""
+    with app.app_context(), force_locale("fr"):
+        options = parse_print_options(MultiDict({"extent": "CI04"}))
+        base = build_scene(db_session, options, PUBLIC, format_day=lambda d: format_day(d, "fr"),
+                           mirror=app.config["WEBMAP_GEODATA_MIRROR"])
+        assert base.count == 0 and len(base.nearby) == 3
+        focus = base.focus.geom
+        lowest = min(focus.exterior.coords if focus.geom_type == "Polygon"
+                     else (c for g in focus.geoms for c in g.exterior.coords), key=lambda c: c[1])
+        from pyproj import Transformer
+
+        from webmap.export.basemap import PRINT_CRS
+        to_lonlat = Transformer.from_crs(PRINT_CRS, "EPSG:4326", always_xy=True)
+        lon, lat = to_lonlat.transform(lowest[0], lowest[1] - 30_000)
+        make.service(name="Centre proche test", category="social_centre", lon=lon, lat=lat)
+        scene = build_scene(db_session, options, PUBLIC, format_day=lambda d: format_day(d, "fr"),
+                            mirror=app.config["WEBMAP_GEODATA_MIRROR"])
+        texts = sheet_texts(scene, "fr", DAY)
+    first = scene.nearby[0]
+    assert first.name == "Centre proche test" and first.direction == "s"
+    assert 29 <= first.km <= 30
+    assert texts.nearby[0].startswith("Centre proche test") and texts.nearby[0].endswith(f"à {first.km:.0f} km au sud")
+
+
+@pytest.mark.parametrize(("dx", "dy", "expected"), [
+    (0, 1, "n"), (1, 1, "ne"), (1, 0, "e"), (1, -1, "se"), (0, -1, "s"), (-1, -1, "sw"), (-1, 0, "w"),
+    (-1, 1, "nw"), (0.3, 1, "n"), (1, 0.3, "e"),
+])
+def test_compass_directions(dx, dy, expected):
+    assert compass(dx, dy) == expected
+
+
+def _table_pages(reader: pypdf.PdfReader) -> list[int]:
+    return [i for i, page in enumerate(reader.pages) if "Annuaire des structures" in page.extract_text()]
+
+
+def _font_sizes(page) -> list[tuple[float, str]]:
+    """(size in points, text) of every piece of text drawn on ``page``."""
+    found: list[tuple[float, str]] = []
+
+    def visit(text, cm, tm, _font, size):
+        if text.strip():
+            scale = abs(tm[3] * cm[3]) or 1.0
+            found.append((round(size * scale, 2), text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_directory_table_reads_at_8_pt_with_headings_once_a_page(client, db_session, make):
+    # Enough structures over several regions for the table to run over pages.
+    for index in range(45):
+        town = ("Korhogo", "Bouaké", "Daloa", "Man", "San-Pédro")[index % 5]
+        point = to_shape(_town(db_session, town).geom)
+        make.service(name=f"Structure de test {index:02d}", category="ngo", lon=point.x + 0.01 * index,
+                     lat=point.y, phones=[f"+225 27 00 00 00 {index:02d}"],
+                     email=f"une.adresse.tres.longue.de.test.{index}@exemple-ong-protection.ci")
+    reader = _pdf(client.get("/export/map.pdf").data)
+    pages = _table_pages(reader)
+    assert len(pages) >= 3
+    for number in pages:
+        text = reader.pages[number].extract_text()
+        assert text.count("Catégorie") == 1, f"page {number + 1}: the column headings once"
+        sizes = _font_sizes(reader.pages[number])
+        small = [(size, piece) for size, piece in sizes if size < 8]
+        assert not small, f"page {number + 1}: text under 8 pt {small[:5]}"
+    # A long e-mail address is cut to its column, never run into the next one.
+    assert "exemple-ong-protection.ci" in _text(reader).replace("\n", "")
+
+
+def test_verified_and_to_verify_differ_without_colour(client, make):
+    make.service(name="Centre vérifié test", category="social_centre", verification="verified",
+                 assured_date=dt.date(2026, 2, 3), lon=-5.03, lat=7.69)
+    reader = _pdf(client.get("/export/map.pdf").data)
+    text = _text(reader)
+    assert "✓ 3 février 2026" in text  # a tick, not only a colour
+    fonts = set()
+    for number in _table_pages(reader):
+        reader.pages[number].extract_text(
+            visitor_text=lambda t, _cm, _tm, font, _size: fonts.add((t.strip(), (font or {}).get("/BaseFont")))
+        )
+    assert any(t == "à vérifier" and "Oblique" in str(base) for t, base in fonts), "to verify: in italics"
+
+
+def test_print_files_open_or_download(client):
+    assert client.get("/export/map.pdf?table=0").headers["Content-Disposition"].startswith("inline;")
+    saved = client.get("/export/map.pdf?table=0&download=1")
+    assert saved.headers["Content-Disposition"].startswith("attachment;")
+    html = client.get("/print").get_data(as_text=True)
+    assert html.count(">Ouvrir</a>") == 3 and html.count(">Télécharger</a>") == 3
+    assert "download=1" in html
 
 
 # --- the PNG ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pypdf
 import pytest
@@ -50,8 +50,20 @@ def _keep_files(page, path: str) -> list[Download]:
 def _follow(page, link, files: list[Download]) -> Download:
     """Click ``link`` and return the file the browser received for it."""
     href = link.get_attribute("href")
-    with page.expect_response(lambda response: urlsplit(response.url).path == urlsplit(href).path):
-        link.click()
+    if link.get_attribute("download") is not None:
+        # "Télécharger": the browser saves the file (a download is not a page response). The
+        # saved bytes are the body; the same request again shows the headers it came with.
+        with page.expect_download() as saved:
+            link.click()
+        url = urljoin(page.url, href)
+        again = page.request.get(url)
+        with open(saved.value.path(), "rb") as file:
+            body = file.read()
+        assert saved.value.url == url and body == again.body()
+        return Download(url, again.status, again.headers, body)
+    else:
+        with page.expect_response(lambda response: urlsplit(response.url).path == urlsplit(href).path):
+            link.click()
     assert urlsplit(files[-1].url).query == urlsplit(href).query
     return files[-1]
 
@@ -102,16 +114,23 @@ def test_region_and_category_chosen_on_the_page_give_the_pdf(live_server, page):
         "extent": ["CI32"], "category": ["reintegration"], "paper": ["a4"], "orientation": ["landscape"],
         "lang": ["fr"], "table": ["1"],
     }
-    atlas = page.get_by_role("link", name="Télécharger l'atlas (pays et 33 régions, PDF)").get_attribute("href")
+    atlas = page.locator("#print-atlas-download").get_attribute("href")
     assert "extent=" not in atlas and "category=reintegration" in atlas
     screenshot(page, "print-tonkpi-reintegration.png")
     assert _outside(page, live_server) == []
 
-    pdf = _follow(page, page.get_by_role("link", name="Télécharger le PDF"), files)
+    # Each file: "Ouvrir" shows it in a new tab, "Télécharger" saves it.
+    group = page.get_by_role("group", name="La carte (PDF)")
+    opened = group.get_by_role("link", name="Ouvrir")
+    assert opened.get_attribute("target") == "_blank" and "download=" not in opened.get_attribute("href")
+    shown = page.request.get(live_server + opened.get_attribute("href"))
+    assert re.fullmatch(r'inline; filename="webmap-map-CI32-a4-fr-\d{4}-\d{2}-\d{2}\.pdf"',
+                        shown.headers["content-disposition"])
+    pdf = _follow(page, group.get_by_role("link", name="Télécharger"), files)
     assert pdf.status == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["cache-control"] == "private, no-store"
-    assert re.fullmatch(r'inline; filename="webmap-map-CI32-a4-fr-\d{4}-\d{2}-\d{2}\.pdf"',
+    assert re.fullmatch(r'attachment; filename="webmap-map-CI32-a4-fr-\d{4}-\d{2}-\d{2}\.pdf"',
                         pdf.headers["content-disposition"])
     assert pdf.body.startswith(b"%PDF-") and len(pdf.body) > 50_000
     reader, text = _pdf_text(pdf.body)
@@ -147,10 +166,10 @@ def test_english_map_png_from_the_french_page_keeps_the_site_in_french(live_serv
     assert page.locator("h1").inner_text() == "Imprimer la carte"  # the map's language, not the page's
     screenshot(page, "print-english-portrait.png")
 
-    png = _follow(page, page.get_by_role("link", name="Télécharger l'image PNG"), files)
+    png = _follow(page, page.locator("#print-png-download"), files)
     assert png.status == 200
     assert png.headers["content-type"] == "image/png"
-    assert re.fullmatch(r'inline; filename="webmap-map-CI-a4-en-\d{4}-\d{2}-\d{2}\.png"',
+    assert re.fullmatch(r'attachment; filename="webmap-map-CI-a4-en-\d{4}-\d{2}-\d{2}\.png"',
                         png.headers["content-disposition"])
     assert png.body.startswith(b"\x89PNG\r\n\x1a\n") and len(png.body) > 100_000
     with Image.open(io.BytesIO(png.body)) as image:
@@ -179,7 +198,7 @@ def test_the_page_in_english_gives_an_english_departement_map(live_server, page)
     _wait_for_preview(page, extent="CI2802", lang="en", table="0")
     screenshot(page, "print-english-korhogo.png")
 
-    pdf = _follow(page, page.get_by_role("link", name="Download the PDF"), files)
+    pdf = _follow(page, page.get_by_role("group", name="The map (PDF)").get_by_role("link", name="Download"), files)
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert "webmap-map-CI2802-a4-en-" in pdf.headers["content-disposition"]
     assert pdf.body.startswith(b"%PDF-") and len(pdf.body) > 50_000

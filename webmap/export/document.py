@@ -71,7 +71,14 @@ TO_VERIFY_INK = HexColor("#7c5e10")
 VERIFIED_INK = HexColor("#1b5e20")
 
 # Directory columns: share of the width.
-COLUMNS = (0.16, 0.27, 0.11, 0.13, 0.12, 0.09, 0.12)
+COLUMNS = (0.15, 0.27, 0.12, 0.15, 0.11, 0.08, 0.12)
+# Directory table type sizes (points): nothing in the table is smaller than TABLE_TEXT.
+TABLE_TEXT, TABLE_LEADING = 8.0, 9.8
+TOWN_TEXT, REGION_TEXT = 8.5, 9.5
+BAND_HEIGHT = 9.6 * mm  # the column headings (up to 2 lines) drawn at the top of every directory page
+TABLE_TITLE_HEIGHT = 10 * mm  # the directory's title, first page only
+VERIFIED_MARK = "✓ "
+FOOTER_TEXT = 8.0  # running header, footer and page numbers
 
 
 @lru_cache(maxsize=1)
@@ -274,6 +281,8 @@ class MapSheet(Flowable):
         cursor = top - 10 * s - 3 * mm
         if t.empty:
             cursor = self._notice(t.empty, x, cursor, w, empty=True)
+        for line in t.nearby:
+            cursor = self._notice(line, x, cursor, w, empty=False)
         if L.orientation == "landscape":
             blocks = [("structures", t.symbols), ("rings", t.rings), ("lines", t.lines), ("notes", t.notes)]
             self._blocks(blocks, x, cursor, w, y)
@@ -461,7 +470,7 @@ class Finish(Flowable):
         c = self.canv
         total = c.getPageNumber()
         c.beginForm("pages-total", lowerx=0, lowery=-5, upperx=60, uppery=15)
-        c.setFont(FONT, 7)
+        c.setFont(FONT, FOOTER_TEXT)
         c.setFillColor(HexColor("#333333"))
         c.drawString(0, 0, str(total))
         c.endForm()
@@ -481,8 +490,25 @@ MAX_CELL_LINES = 6
 ELLIPSIS = "…"
 
 
-def _cell(text: str, width: float, size: float = 7.0, font: str = FONT, max_lines: int = MAX_CELL_LINES) -> str:
-    lines = [line for part in (text or "—").split("\n") for line in wrap(part, font, size, width)]
+def _cut_long_words(text: str, font: str, size: float, width: float) -> str:
+    """``text`` with any word wider than ``width`` (an e-mail address, a long URL) cut into pieces
+    that fit, so that wrapping never lets it run into the next column."""
+    words = []
+    for word in text.split(" "):
+        while pdfmetrics.stringWidth(word, font, size) > width and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and pdfmetrics.stringWidth(word[:cut], font, size) > width:
+                cut -= 1
+            words.append(word[:cut])
+            word = word[cut:]
+        words.append(word)
+    return " ".join(words)
+
+
+def _cell(text: str, width: float, size: float = TABLE_TEXT, font: str = FONT,
+          max_lines: int = MAX_CELL_LINES) -> str:
+    lines = [line for part in (text or "—").split("\n")
+             for line in wrap(_cut_long_words(part, font, size, width), font, size, width)]
     if len(lines) > max_lines:
         last = lines[max_lines - 1]
         while last and pdfmetrics.stringWidth(last + ELLIPSIS, font, size) > width:
@@ -495,27 +521,24 @@ TABLE_CHUNK_ROWS = 60  # ReportLab re-measures the rest of a table at every page
 
 
 class _DirectoryTables:
-    """Builds the directory as one table per region (cut every ``TABLE_CHUNK_ROWS`` rows), each
-    opening with the column headers, which repeat on the pages a table spans."""
+    """Builds the directory as one run of tables (cut every ``TABLE_CHUNK_ROWS`` rows), région
+    headings and town headings inside the run. The column headings are not table rows: the
+    directory pages draw them once at the top of every page (``_Document._column_band``)."""
 
     def __init__(self, width: float, labels: dict) -> None:
         self.labels = labels
-        self.widths = [width * share for share in COLUMNS]
-        self.pad = 2.4  # points of cell padding, left and right
-        self.name_style = ParagraphStyle("n", fontName=FONT, fontSize=7, leading=8.6, textColor=INK)
-        self.header = [labels["category"], labels["structure"], labels["phones"], labels["email"],
-                       labels["needs"], labels["ages"], labels["last_verified"]]
+        self.widths = column_widths(width)
+        self.pad = CELL_PAD
+        self.name_style = ParagraphStyle("n", fontName=FONT, fontSize=TABLE_TEXT, leading=TABLE_LEADING,
+                                         textColor=INK)
         self.tables: list = []
         self._new()
 
     def _new(self) -> None:
         pad = self.pad
-        self.data: list[list] = [self.header]
+        self.data: list[list] = []
         self.style: list[tuple] = [
-            ("FONT", (0, 0), (-1, -1), FONT, 7, 8.6),
-            ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7, 8.6),
-            ("TEXTCOLOR", (0, 0), (-1, 0), white),
-            ("BACKGROUND", (0, 0), (-1, 0), TITLE),
+            ("FONT", (0, 0), (-1, -1), FONT, TABLE_TEXT, TABLE_LEADING),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), pad),
             ("RIGHTPADDING", (0, 0), (-1, -1), pad),
@@ -524,21 +547,21 @@ class _DirectoryTables:
         ]
 
     def flush(self) -> None:
-        if len(self.data) > 1:
-            if self.tables:
-                self.tables.append(Spacer(0, 3 * mm))
-            self.tables.append(Table(self.data, colWidths=self.widths, repeatRows=1, style=TableStyle(self.style)))
+        if self.data:
+            self.tables.append(Table(self.data, colWidths=self.widths, style=TableStyle(self.style)))
         self._new()
 
     def region(self, group: RegionGroup) -> None:
-        self.flush()
+        if len(self.data) > TABLE_CHUNK_ROWS:
+            self.flush()
         r = len(self.data)
         self.style.append(("NOSPLIT", (0, r), (-1, r + 2)))  # region, first town, first row stay together
         heading = f"{group.name} — {self.labels['count'](group.count)}"
-        self.data.append([_cell(heading, sum(self.widths) - 2 * self.pad, 8.5, FONT_BOLD, 2), "", "", "", "", "", ""])
+        self.data.append([_cell(heading, sum(self.widths) - 2 * self.pad, REGION_TEXT, FONT_BOLD, 2),
+                          "", "", "", "", "", ""])
         self.style += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), REGION_BG),
-                       ("FONT", (0, r), (-1, r), FONT_BOLD, 8.5, 10.5), ("TEXTCOLOR", (0, r), (-1, r), TITLE),
-                       ("TOPPADDING", (0, r), (-1, r), 4)]
+                       ("FONT", (0, r), (-1, r), FONT_BOLD, REGION_TEXT, REGION_TEXT + 2),
+                       ("TEXTCOLOR", (0, r), (-1, r), TITLE), ("TOPPADDING", (0, r), (-1, r), 4)]
         for town in group.towns:
             self.town(town)
 
@@ -547,8 +570,9 @@ class _DirectoryTables:
             self.flush()
         r = len(self.data)
         self.style.append(("NOSPLIT", (0, r), (-1, r + 1)))  # a town heading never ends a page
-        self.data.append([_cell(town.name, sum(self.widths) - 2 * self.pad, 7.5, FONT_BOLD, 2), "", "", "", "", "", ""])
-        self.style += [("SPAN", (0, r), (-1, r)), ("FONT", (0, r), (-1, r), FONT_BOLD, 7.5, 9),
+        self.data.append([_cell(town.name, sum(self.widths) - 2 * self.pad, TOWN_TEXT, FONT_BOLD, 2),
+                          "", "", "", "", "", ""])
+        self.style += [("SPAN", (0, r), (-1, r)), ("FONT", (0, r), (-1, r), FONT_BOLD, TOWN_TEXT, TOWN_TEXT + 1.6),
                        ("LINEBELOW", (0, r), (-1, r), 0.5, HexColor("#888888"))]
         for row in town.rows:
             if len(self.data) > 2 * TABLE_CHUNK_ROWS:  # a very big town: cut it too
@@ -558,30 +582,43 @@ class _DirectoryTables:
     def row(self, row: DirectoryRow) -> None:
         w, pad, labels = self.widths, self.pad, self.labels
         r = len(self.data)
+        # Verified or not reads in black and white too: a tick before the date, or italics.
+        last_verified = (VERIFIED_MARK + row.last_verified) if row.verified else row.last_verified
         self.data.append([
             _cell(row.category_label, w[0] - 2 * pad),
             Paragraph(_name_markup(row, labels), self.name_style),
             _cell("\n".join(row.phones), w[2] - 2 * pad),  # one number a line
-            _cell(row.email or "", w[3] - 2 * pad, 6.5),
+            _cell(row.email or "", w[3] - 2 * pad),
             _cell(row.needs, w[4] - 2 * pad),
             _cell(row.ages, w[5] - 2 * pad),
-            _cell(row.last_verified, w[6] - 2 * pad),
+            _cell(last_verified, w[6] - 2 * pad, font=FONT if row.verified else FONT_ITALIC),
         ])
         self.style += [("LINEBELOW", (0, r), (-1, r), 0.3, ROW_RULE),
                        ("TEXTCOLOR", (6, r), (6, r), VERIFIED_INK if row.verified else TO_VERIFY_INK)]
-        if row.email:
-            self.style.append(("FONTSIZE", (3, r), (3, r), 6.5))
+        if not row.verified:
+            self.style.append(("FONT", (6, r), (6, r), FONT_ITALIC, TABLE_TEXT, TABLE_LEADING))
+
+
+CELL_PAD = 2.4  # points of cell padding, left and right
+
+
+def column_widths(width: float) -> list[float]:
+    return [width * share for share in COLUMNS]
+
+
+def column_headings(labels: dict) -> list[str]:
+    return [labels["category"], labels["structure"], labels["phones"], labels["email"],
+            labels["needs"], labels["ages"], labels["last_verified"]]
 
 
 def directory_flowables(sheet: Sheet, width: float, labels: dict, state: _State) -> list:
     """Heading and tables of one sheet's directory (rows grouped by region, then town)."""
-    heading = ParagraphStyle("h", fontName=FONT_BOLD, fontSize=13, leading=16, textColor=TITLE, spaceAfter=3 * mm)
     builder = _DirectoryTables(width, labels)
     for group in sheet.groups:
         builder.region(group)
     builder.flush()
-    title = sheet.table_title or ""
-    return [RunningTitle(title, state), Paragraph(_escape(title), heading), *builder.tables]
+    # The title is drawn by the first directory page, above the column headings.
+    return [RunningTitle(sheet.table_title or "", state), *builder.tables]
 
 
 def _escape(text: str) -> str:
@@ -608,19 +645,25 @@ def _name_markup(row: DirectoryRow, labels: dict) -> str:
 
 class _Document(BaseDocTemplate):
     def __init__(self, buffer, layout: PageLayout, state: _State, footer_left: str, produced: str,
-                 produced_on: dt.date | None = None, **kw):
+                 headings: list[str], produced_on: dt.date | None = None, **kw):
         top, right, bottom, left = (m * mm for m in layout.margin)
         super().__init__(
             buffer, pagesize=(layout.page_w * mm, layout.page_h * mm), leftMargin=left, rightMargin=right,
             topMargin=top, bottomMargin=bottom, invariant=1, **kw,
         )
         self.state, self.footer_left, self.produced = state, footer_left, produced
-        self.produced_on = produced_on
-        frame = Frame(left, bottom, self.width, self.height, leftPadding=0, rightPadding=0, topPadding=0,
-                      bottomPadding=0, id="content")
+        self.produced_on, self.headings = produced_on, headings
+
+        def frame(reserved_top: float = 0.0) -> Frame:
+            return Frame(left, bottom, self.width, self.height - reserved_top, leftPadding=0, rightPadding=0,
+                         topPadding=0, bottomPadding=0, id="content")
+
         self.addPageTemplates([
-            PageTemplate(id="sheet", frames=[frame], onPageEnd=self._footer),
-            PageTemplate(id="table", frames=[frame], onPageEnd=self._header_footer),
+            PageTemplate(id="sheet", frames=[frame()], onPageEnd=self._footer),
+            PageTemplate(id="table", frames=[frame()], onPageEnd=self._header_footer),
+            PageTemplate(id="directory-first", frames=[frame(TABLE_TITLE_HEIGHT + BAND_HEIGHT)],
+                         onPageEnd=self._directory_first_page),
+            PageTemplate(id="directory", frames=[frame(BAND_HEIGHT)], onPageEnd=self._directory_page),
         ])
 
     def beforeDocument(self) -> None:
@@ -633,24 +676,54 @@ class _Document(BaseDocTemplate):
         canvas.saveState()
         width = self.pagesize[0]
         y = self.bottomMargin / 2 - 2
-        canvas.setFont(FONT, 6.5)
+        canvas.setFont(FONT, FOOTER_TEXT)
         canvas.setFillColor(HexColor("#777777"))
         canvas.drawString(self.leftMargin, y, self.footer_left)
-        canvas.setFont(FONT, 7)
+        canvas.setFont(FONT, FOOTER_TEXT)
         canvas.setFillColor(HexColor("#333333"))
         number = f"{canvas.getPageNumber()} / "
         right = width - self.rightMargin
-        total_w = pdfmetrics.stringWidth("0000", FONT, 7)
-        x = right - total_w - pdfmetrics.stringWidth(number, FONT, 7)
+        total_w = pdfmetrics.stringWidth("0000", FONT, FOOTER_TEXT)
+        x = right - total_w - pdfmetrics.stringWidth(number, FONT, FOOTER_TEXT)
         canvas.drawString(x, y, number)
-        canvas.translate(x + pdfmetrics.stringWidth(number, FONT, 7), y)
+        canvas.translate(x + pdfmetrics.stringWidth(number, FONT, FOOTER_TEXT), y)
         canvas.doForm("pages-total")
         canvas.restoreState()
+
+    def _column_band(self, canvas, top: float) -> None:
+        """The directory's column headings, a dark band whose top edge is at ``top``."""
+        canvas.saveState()
+        canvas.setFillColor(TITLE)
+        canvas.rect(self.leftMargin, top - BAND_HEIGHT, self.width, BAND_HEIGHT, stroke=0, fill=1)
+        canvas.setFillColor(white)
+        canvas.setFont(FONT_BOLD, TABLE_TEXT)
+        x = self.leftMargin
+        for heading, width in zip(self.headings, column_widths(self.width), strict=True):
+            lines = _cell(heading, width - 2 * CELL_PAD, TABLE_TEXT, FONT_BOLD, 2).split("\n")
+            for index, line in enumerate(lines):
+                canvas.drawString(x + CELL_PAD, top - 2.2 * mm - TABLE_TEXT - index * TABLE_LEADING, line)
+            x += width
+        canvas.restoreState()
+
+    def _directory_first_page(self, canvas, doc) -> None:
+        top = self.pagesize[1] - self.topMargin
+        canvas.saveState()
+        canvas.setFont(FONT_BOLD, 13)
+        canvas.setFillColor(TITLE)
+        title = _cell(self.state.running, self.width, 13, FONT_BOLD, 1)
+        canvas.drawString(self.leftMargin, top - 6 * mm, title)
+        canvas.restoreState()
+        self._column_band(canvas, top - TABLE_TITLE_HEIGHT)
+        self._header_footer(canvas, doc)
+
+    def _directory_page(self, canvas, doc) -> None:
+        self._column_band(canvas, self.pagesize[1] - self.topMargin)
+        self._header_footer(canvas, doc)
 
     def _header_footer(self, canvas, doc) -> None:
         canvas.saveState()
         y = self.pagesize[1] - self.topMargin + 3 * mm
-        canvas.setFont(FONT, 7)
+        canvas.setFont(FONT, FOOTER_TEXT)
         canvas.setFillColor(MUTED)
         canvas.drawString(self.leftMargin, y, self.state.running)
         canvas.drawRightString(self.pagesize[0] - self.rightMargin, y, self.produced)
@@ -676,7 +749,7 @@ def render_document(
     buffer = io.BytesIO()
     layout = sheets[0].layout
     doc = _Document(buffer, layout, state, footer_left=f"webmap · {title}", produced=produced,
-                    produced_on=produced_on, title=title,
+                    headings=column_headings(labels), produced_on=produced_on, title=title,
                     author="webmap", creator="webmap", producer="webmap (ReportLab)", subject=subject, lang=lang)
     story: list = []
     for index, sheet in enumerate(sheets):
@@ -688,7 +761,8 @@ def render_document(
             story += [NextPageTemplate("table"), PageBreak(), RunningTitle(toc_title, state),
                       Contents(toc_title, entries, state)]
         if sheet.table_title and sheet.groups:
-            story += [NextPageTemplate("table"), PageBreak(), *directory_flowables(sheet, doc.width, labels, state)]
+            story += [NextPageTemplate(["directory-first", "*", "directory"]), PageBreak(),
+                      *directory_flowables(sheet, doc.width, labels, state)]
     story += [Spacer(0, 0), Finish(state, [s.anchor for s in sheets[1:]] if toc else [])]
     try:
         doc.build(story)

@@ -126,6 +126,7 @@ class Poster:
         out: list[tuple[str, object]] = [("title", t.legend_title)]
         if t.empty:
             out.append(("empty", t.empty))
+        out += [("note", line) for line in t.nearby]
         out.append(("heading", t.structures_heading))
         out += [("item", item) for item in t.symbols]
         out.append(("heading", t.verification_heading))

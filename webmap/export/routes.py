@@ -40,8 +40,10 @@ def _today() -> dt.date:
 
 
 def _send(data: bytes, mimetype: str, name: str) -> Response:
+    """The file shown in the browser ("Ouvrir"), or saved with ``download=1`` ("Télécharger")."""
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
     # The output depends on who asks (confidential places): never kept by a shared cache.
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -110,6 +112,11 @@ def print_page():
         pdf_url=url_for("export.map_pdf", **_query(options)),
         png_url=url_for("export.map_png", **_query(options)),
         atlas_url=url_for("export.atlas_pdf", **atlas_params),
+        download_urls={
+            "pdf": url_for("export.map_pdf", **_query(options, download="1")),
+            "png": url_for("export.map_png", **_query(options, download="1")),
+            "atlas": url_for("export.atlas_pdf", **atlas_params, download="1"),
+        },
         preview_url=url_for("export.map_png", **_query(options, width=PREVIEW_WIDTH)),
         preview_width=PREVIEW_WIDTH,
         endpoints={

@@ -11,10 +11,12 @@ Translated strings are produced with Flask-Babel's ``gettext``: build a scene in
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from shapely import points as shapely_points
+from shapely.geometry import Point as shapely_point
 from shapely.strtree import STRtree
 from sqlalchemy.orm import Session
 
@@ -73,6 +75,50 @@ class DirectoryRow:
 
 
 @dataclass(frozen=True)
+class Nearby:
+    """A structure outside an extent that has none: how far from the extent's edge, which way."""
+
+    name: str
+    category: str
+    town: str | None
+    km: float  # from the nearest edge of the extent to the displayed point
+    direction: str  # "n", "ne", "e", "se", "s", "sw", "w", "nw": from the extent's centre
+
+
+NEARBY_COUNT = 3
+COMPASS = ("e", "ne", "n", "nw", "w", "sw", "s", "se")  # counter-clockwise from east, 45° each
+
+
+def compass(dx: float, dy: float) -> str:
+    """The 8-point compass direction of the vector (dx east, dy north)."""
+    angle = math.degrees(math.atan2(dy, dx)) % 360
+    return COMPASS[int(((angle + 22.5) % 360) // 45)]
+
+
+def nearest_outside(directory: Directory, focus: Area, count: int = NEARBY_COUNT) -> tuple[Nearby, ...]:
+    """The ``count`` structures nearest to ``focus`` (distance to its edge, in the print CRS:
+    true to scale in km within the country) — for a sheet that would otherwise show none."""
+    if not directory.points:
+        return ()
+    centre = focus.geom.representative_point()
+    towns = {f["properties"]["id"]: f["properties"].get("town") for f in directory.features}
+    ranked = sorted(
+        ((focus.geom.distance(shapely_point(p.x, p.y)), p) for p in directory.points),
+        key=lambda pair: (pair[0], fold(pair[1].name)),
+    )
+    out, seen = [], set()
+    for metres, point in ranked:
+        if point.service_id in seen:
+            continue
+        seen.add(point.service_id)
+        out.append(Nearby(name=point.name, category=point.category, town=towns.get(point.service_id),
+                          km=round(metres / 1000.0), direction=compass(point.x - centre.x, point.y - centre.y)))
+        if len(out) == count:
+            break
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class Scene:
     """One map: its extent (``focus``), the structures to draw and to list."""
 
@@ -85,6 +131,7 @@ class Scene:
     truncated: bool = False
     demo: bool = False  # synthetic demonstration records are among the structures
     parent_name: str | None = None  # the region of a département
+    nearby: tuple[Nearby, ...] = ()  # when the extent holds no structure: the nearest outside it
 
     @property
     def count(self) -> int:
@@ -265,6 +312,7 @@ def scene_for(
         truncated=directory.truncated,
         demo=any(str(f["properties"].get("source") or "").startswith(DEMO_PREFIX) for f in features),
         parent_name=parent.name if parent else None,
+        nearby=nearest_outside(directory, focus) if not points and level != "adm0" else (),
     )
 
 

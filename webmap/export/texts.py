@@ -17,6 +17,7 @@ import layers
 from layers import print_symbols as sym
 
 from ..taxonomy import CATEGORIES
+from ..text import fold
 from .mapfigure import MapTexts
 from .scene import Scene
 
@@ -66,6 +67,7 @@ class SheetTexts:
     lines: tuple[LegendItem, ...]
     notes: tuple[str, ...]  # confidentiality, demonstration data, truncation
     empty: str | None  # set when the sheet shows no structure
+    nearby: tuple[str, ...]  # then: the nearest structures outside, with distance and direction
     sources_label: str
     sources: tuple[str, ...]
     projection: str
@@ -179,6 +181,9 @@ def sheet_texts(scene: Scene, lang: str, produced_on: dt.date, atlas: bool = Fal
         else:
             empty = _("No structure listed in this département for the chosen categories.")
     symbols, rings, lines = legend_items(scene)
+    nearby = tuple(nearby_text(item) for item in scene.nearby)
+    if nearby:
+        empty = f"{empty} {_('Nearest structures outside it:')}"
     return SheetTexts(
         lang=lang,
         title=title,
@@ -193,11 +198,36 @@ def sheet_texts(scene: Scene, lang: str, produced_on: dt.date, atlas: bool = Fal
         lines=lines,
         notes=tuple(notes),
         empty=empty,
+        nearby=nearby,
         sources_label=_("Sources"),
         sources=sources(scene),
         projection=_("Transverse Mercator projection centred on 5.5° W (WGS 84); scale true in km."),
         map=map_texts(lang),
     )
+
+
+def direction_text(direction: str, km: float) -> str:
+    """"42 km au nord-est": the distance and the way to go, in the sheet's language."""
+    km_text = f"{km:.0f}"
+    phrases = {
+        "n": lambda: _("%(km)s km to the north", km=km_text),
+        "ne": lambda: _("%(km)s km to the north-east", km=km_text),
+        "e": lambda: _("%(km)s km to the east", km=km_text),
+        "se": lambda: _("%(km)s km to the south-east", km=km_text),
+        "s": lambda: _("%(km)s km to the south", km=km_text),
+        "sw": lambda: _("%(km)s km to the south-west", km=km_text),
+        "w": lambda: _("%(km)s km to the west", km=km_text),
+        "nw": lambda: _("%(km)s km to the north-west", km=km_text),
+    }
+    return phrases[direction]()
+
+
+def nearby_text(item) -> str:
+    """One nearby structure: name (town) — category, distance and direction."""
+    town = f" ({item.town})" if item.town and fold(item.town) not in fold(item.name) else ""
+    category = str(CATEGORIES.get(item.category, item.category))
+    kind = "" if fold(item.name).startswith(fold(category).split(" (")[0]) else f" — {category}"
+    return f"{item.name}{town}{kind}, {direction_text(item.direction, item.km)}"
 
 
 def table_labels() -> dict:

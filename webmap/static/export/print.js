@@ -13,6 +13,11 @@
     png: document.getElementById("print-png"),
     atlas: document.getElementById("print-atlas")
   };
+  var downloads = {
+    pdf: document.getElementById("print-pdf-download"),
+    png: document.getElementById("print-png-download"),
+    atlas: document.getElementById("print-atlas-download")
+  };
   var timer = null;
 
   function params() {
@@ -32,17 +37,25 @@
     return text ? url + "?" + text : url;
   }
 
+  // "Ouvrir" shows the file in the browser; "Télécharger" saves it (download=1: attachment).
+  function setLinks(kind, endpoint, query) {
+    links[kind].href = withParams(endpoint, query);
+    var saved = new URLSearchParams(query);
+    saved.set("download", "1");
+    downloads[kind].href = withParams(endpoint, saved);
+  }
+
   function setStatus(text) {
     status.textContent = text || "";
   }
 
   function refresh() {
     var query = params();
-    links.pdf.href = withParams(endpoints.pdf, query);
-    links.png.href = withParams(endpoints.png, query);
     var atlasQuery = new URLSearchParams(query);
     atlasQuery.delete("extent");
-    links.atlas.href = withParams(endpoints.atlas, atlasQuery);
+    setLinks("pdf", endpoints.pdf, query);
+    setLinks("png", endpoints.png, query);
+    setLinks("atlas", endpoints.atlas, atlasQuery);
     var previewQuery = new URLSearchParams(query);
     previewQuery.set("width", previewWidth);
     var src = withParams(endpoints.png, previewQuery);
