@@ -198,3 +198,52 @@ def user_list_command() -> None:
         state = "" if user.active else " (inactive)"
         orgs = ", ".join(org.name for org in user.organizations)
         click.echo(f"{user.email}\t{user.role}{state}\t{user.name}\t{orgs}")
+
+
+# ------------------------------------------------------------------------------- backups
+
+
+def _secret_key_file():
+    from .config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "var" / "secret_key"
+
+
+@main.command("backup")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Archive to write (default: var/backups/webmap-backup-CONFIDENTIEL-<date>.tar).")
+def backup_command(output: str | None) -> None:
+    """Save the database and var/secret_key in one archive (readable by its owner only)."""
+    from pathlib import Path
+
+    from .backup import BackupError, create_backup, default_backup_path
+    from .config import PROJECT_ROOT
+
+    db.session.close()  # the dump sees what is committed; hold no transaction open meanwhile
+    destination = Path(output) if output else default_backup_path(PROJECT_ROOT / "var" / "backups")
+    try:
+        report = create_backup(current_app.config["DATABASE_URL"], destination, _secret_key_file())
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(report.tables.values())
+    click.echo(f"backup: {report.path} — {len(report.tables)} tables, {rows} rows, "
+               f"revision {report.revision}, files: {', '.join(report.files) or 'none'}")
+    click.echo("backup: the archive holds exact positions of confidential places and password hashes: "
+               "keep it as safe as the database.")
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+def restore_command(archive: str) -> None:
+    """Restore ARCHIVE (from `webmap backup`) into the configured database, which must be empty."""
+    from .backup import BackupError, restore_backup
+
+    db.session.close()
+    try:
+        report = restore_backup(current_app.config["DATABASE_URL"], archive, _secret_key_file())
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restore: {len(report.tables)} tables, {sum(report.tables.values())} rows, "
+               f"revision {report.revision}, secret key {report.secret_key}")
+    if not report.ok:
+        raise click.ClickException(f"row counts differ from the backup: {report.mismatches}")
