@@ -178,7 +178,8 @@ def api_paths(max_limit: int) -> dict:
             "repeat the search with `place=<id>` of the one meant. A name matching nothing well "
             "enough is 404 with suggestions. Each result carries `hours` (`text`, `words`, `status`: "
             "`always`, `open` or `closed` with its label and the next change, null when the hours are "
-            "not recorded) and `languages` (French name, ISO 639-3 code). Every answer carries `fallback`: the directory's contacts "
+            "not recorded) and `languages` (French name, ISO 639-3 code). "
+            "Every answer carries `fallback`: the directory's contacts "
             "for when nobody answers (the child helpline 116 first, then the national focal points); a "
             "result without a phone carries `ask_instead` (its organisation, the social centre of its "
             "region, or the helpline).",

@@ -16,12 +16,12 @@ import layers
 
 from .. import clock, taxonomy
 from ..assets.routes import vendor_url
+from ..directory.languages import LANGUAGES
 from ..errors import BadParameter, WebmapError
 from ..extensions import db
 from ..viewer import current_viewer
 from . import bp, fallback, nearest, sheet
 from .messages import page_error
-from ..directory.languages import LANGUAGES
 from .params import parse_criteria, parse_origin, parse_page_origin
 
 SHEET_MATCHES = 3

@@ -30,11 +30,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..config import PROJECT_ROOT
+from ..directory.hours import hours_words
 from ..directory.query import ServiceFilter
+from ..directory.schedules import opening
 from ..directory.visibility import PUBLIC, Viewer
 from ..history.service import is_hidden, sensitive_locations
-from ..directory.hours import hours_words
-from ..directory.schedules import opening
 from ..models import AdminArea, AuditEntry, Language, Organization, Phone, Schedule, Service, ServiceAtLocation
 from ..taxonomy import CATEGORIES, NEEDS, SEXES
 from .exporters import (

@@ -201,7 +201,7 @@ def _validate(session: Session, row: ParsedRow) -> None:
         for name, message in exc.errors.items():
             label = _error_label(name)
             if message.casefold().startswith(label.casefold()):  # the message names its field
-                row.fail(message)
+                row.fail(message[:1].upper() + message[1:])
             else:
                 row.fail(_("%(field)s: %(message)s", field=label, message=message))
         return
