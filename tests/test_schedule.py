@@ -325,7 +325,8 @@ def test_bad_hours_in_the_form_are_explained_and_nothing_is_written(client, db_s
     assert "horaires : « lun-vendredy » n'est pas un jour reconnu" in page
     assert "langues : « klingon » n'est pas une langue connue" in page
     assert db_session.scalar(select(func.count()).select_from(Schedule)) == before
-    assert db_session.scalar(select(func.count()).select_from(Service).where(Service.name == "Centre aux horaires")) == 0
+    named = select(func.count()).select_from(Service).where(Service.name == "Centre aux horaires")
+    assert db_session.scalar(named) == 0
 
 
 # --- the import ---------------------------------------------------------------------------------------------
