@@ -72,6 +72,7 @@ def clock(app, monkeypatch):
     ("lun-vendredi 8h30-12h", "lun-ven 08:30-12:00"),
     ("LUN.-VEN. 08:00 - 17:00 ; Sam. 08:00-12:00", WEEKDAYS),
     ("mon-fri 9:00-17:00", "lun-ven 09:00-17:00"),
+    ("du lundi au vendredi de 8h à 16h30", "lun-ven 08:00-16:30"),
     ("sam-dim 24h/24", "sam, dim 24h/24"),
     ("lun-ven 20:00-06:00", "lun-ven 20:00-06:00"),
     ("ven-lun 10:00-14:00", "lun, ven-dim 10:00-14:00"),
@@ -265,6 +266,10 @@ def test_referral_page_sheet_and_detail_show_hours_and_languages(client, timetab
     sheet = html.unescape(client.get("/referral/sheet", query_string={
         "coords": f"{BOUNA[1]}, {BOUNA[0]}", "language": "dioula"}).get_data(as_text=True))
     assert "Fermé — ouvre lundi à 08:00" in sheet and "lundi au vendredi : 08:00–17:00" in sheet
+    sheet = html.unescape(client.get("/referral/sheet", query_string={
+        "coords": f"{BOUNA[1]}, {BOUNA[0]}", "open_now": "1"}).get_data(as_text=True))
+    assert "le samedi 12 décembre 2026, 12:30 (heure d'Abidjan)" in sheet and "Écoute 24h/24" in sheet
+    assert "Bureau horaires de bureau" not in sheet
     detail = html.unescape(client.get(f"/directory/services/{timetabled['office'].id}").get_data(as_text=True))
     assert "Fermé — ouvre lundi à 08:00" in detail and "français, dioula" in detail
     unknown = html.unescape(client.get(f"/directory/services/{timetabled['unknown'].id}").get_data(as_text=True))

@@ -11,7 +11,7 @@ or new lines, each entry days then one or more time ranges::
 
 Days are French or English names or abbreviations (``lun``/``lundi``/``mon``…), lists
 (``lun, mer``) and ranges (``lun-ven``, ``lun au ven``), or ``tous les jours``/``7j/7``. Times
-are ``08:00``, ``8h``, ``8h30``; ``24:00`` is midnight. Every range is one HSDS ``schedule`` row
+are ``08:00``, ``8h``, ``8h30``; ``24:00`` is midnight ("du lundi au vendredi de 8h à 17h" reads too). Every range is one HSDS ``schedule`` row
 (``freq`` WEEKLY, ``byday`` ``MO,TU,…``, ``opens_at``, ``closes_at``): a ``closes_at`` not after
 ``opens_at`` closes the next day, equal times mean 24 hours (stored 00:00-00:00). Times are
 Africa/Abidjan local time (UTC+0 all year).
@@ -122,7 +122,7 @@ def _days(text: str, entry: str) -> tuple[int, ...]:
     for part in _DAY_LIST.split(text):
         if not part:
             continue
-        ends = [end for end in _DAY_RANGE.split(part) if end]
+        ends = [end for end in _DAY_RANGE.split(re.sub(r"^(?:du|le|from|on)\s+", "", part)) if end]
         if len(ends) == 1:
             days.add(_day(ends[0], part))
         elif len(ends) == 2:
@@ -188,7 +188,8 @@ def parse_hours(text: str | None) -> list[Opening]:
                 _("opening hours: “%(entry)s”: expected times such as 08:00-17:00 (or 24h/24).", entry=entry)
             )
         else:
-            days, times = _days(plain[:digit.start()].strip(" ,:"), entry), plain[digit.start():]
+            days_text = re.sub(r"(?:^|\s)(?:de|from)$", "", plain[:digit.start()].strip(" ,:")).strip(" ,:")
+            days, times = _days(days_text, entry), plain[digit.start():]
         for opens, closes in _ranges(times, entry):
             openings.add(Opening(days, opens, closes))
     return sorted(openings, key=lambda o: (o.days[0], o.days, o.opens, o.closes))
