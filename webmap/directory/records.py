@@ -273,7 +273,7 @@ def replace_languages(session: Session, service: Service, languages: list[Langua
         if name not in wanted:
             session.delete(row)
     session.flush()  # a name removed and typed again is a new row: free the unique key first
-    for position, language in enumerate(languages):
+    for position, language in enumerate(languages, start=1):
         row = current.get(language.name)
         if row is None:
             session.add(Language(service_id=service.id, name=language.name, code=language.code, position=position))
