@@ -209,6 +209,8 @@ def _names(answer: dict) -> set[str]:
 def test_api_open_now_at_the_app_clock(client, timetabled, clock):
     clock.set(at(0, 7, 59))  # Monday 07:59: the night service has no Sunday night
     assert _names(_nearest(client, open_now=1)) == {"Écoute 24h/24"}
+    nothing = _nearest(client, open_now=1, language="baoulé")
+    assert nothing["results"] == [] and "sans « Ouvert maintenant »" in nothing["hint"]["message"]
     clock.set(at(0, 8))
     answer = _nearest(client, open_now=1)
     assert _names(answer) == {"Écoute 24h/24", "Bureau horaires de bureau"}
@@ -243,7 +245,7 @@ def test_api_language_filter(client, timetabled, language, expected):
     answer = _nearest(client, language=language)
     assert _names(answer) == expected
     if not expected:
-        assert answer["message"]
+        assert "sans la langue" in answer["hint"]["message"]
 
 
 def test_both_filters_together_and_bad_values(client, timetabled, clock):

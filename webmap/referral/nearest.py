@@ -590,13 +590,16 @@ def _empty_hint(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> tuple
                     ),
                 },
             )
+    advice = _l("Ask for fewer needs, or another category, age or sex.")
+    if criteria.open_now:  # most records have no hours: never let the filter hide them silently
+        advice = _l("Only structures whose recorded hours say they are open now are listed, and many "
+                    "have no hours recorded: search again without “Open now”, then call.")
+    elif criteria.language:
+        advice = _l("Only structures that record this language are listed, and many record none: "
+                    "search again without the language, then ask by phone.")
     return (
         str(_l("No service in the directory matches these criteria.")),
-        {
-            "max_km": None,
-            "nearest_km": None,
-            "message": str(_l("Ask for fewer needs, or another category, age or sex.")),
-        },
+        {"max_km": None, "nearest_km": None, "message": str(advice)},
     )
 
 
