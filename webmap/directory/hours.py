@@ -11,10 +11,11 @@ or new lines, each entry days then one or more time ranges::
 
 Days are French or English names or abbreviations (``lun``/``lundi``/``mon``…), lists
 (``lun, mer``) and ranges (``lun-ven``, ``lun au ven``), or ``tous les jours``/``7j/7``. Times
-are ``08:00``, ``8h``, ``8h30``; ``24:00`` is midnight ("du lundi au vendredi de 8h à 17h" reads too). Every range is one HSDS ``schedule`` row
-(``freq`` WEEKLY, ``byday`` ``MO,TU,…``, ``opens_at``, ``closes_at``): a ``closes_at`` not after
-``opens_at`` closes the next day, equal times mean 24 hours (stored 00:00-00:00). Times are
-Africa/Abidjan local time (UTC+0 all year).
+are ``08:00``, ``8h``, ``8h30``; ``24:00`` is midnight ("du lundi au vendredi de 8h à 17h"
+reads too). Every range is one HSDS ``schedule`` row (``freq`` WEEKLY, ``byday``
+``MO,TU,…``, ``opens_at``, ``closes_at``): a ``closes_at`` not after ``opens_at`` closes the
+next day, equal times mean 24 hours (stored 00:00-00:00). Times are Africa/Abidjan local time
+(UTC+0 all year).
 
 :func:`status` says whether a service is open at a moment and when it opens next;
 ``webmap.referral.nearest`` filters ``open_now`` in SQL with the same rule.
@@ -23,6 +24,7 @@ Africa/Abidjan local time (UTC+0 all year).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .validation import InvalidValue
 
@@ -251,37 +254,68 @@ def _locale():
     from flask_babel import get_locale
 
     try:
-        return get_locale() or "fr"
+        return get_locale()
     except RuntimeError:  # outside a request or app
-        return "fr"
+        return None
 
 
-def day_names(locale=None) -> list[str]:
+# Every phrase results show, translated once per language and process (``_phrases``): a
+# Flask-Babel lookup costs about 0.1 ms, and a search puts several results in words.
+_PHRASES = {
+    "range": _l("%(first)s to %(last)s"),
+    "entry": _l("%(days)s: %(times)s"),
+    "join": _l("; "),
+    "all_day": _l("24 hours"),
+    "always_words": _l("24 hours a day, 7 days a week"),
+    "always": _l("Open 24 hours a day"),
+    "closes_today": _l("Open now — closes at %(time)s"),
+    "closes_on": _l("Open now — closes %(day)s at %(time)s"),
+    "opens": _l("Closed — opens %(day)s at %(time)s"),
+    "not_recorded": _l("Opening hours not recorded"),
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _phrases(locale) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The phrases and the day names (Monday first) in ``locale``, the current request's (None
+    outside an app: the English msgids, English day names)."""
+    names = get_day_names("wide", locale=locale or "en")
+    return {key: str(phrase) for key, phrase in _PHRASES.items()}, tuple(names[i] for i in range(7))
+
+
+def not_recorded() -> str:
+    """What a result says when its hours are not known (never a status)."""
+    return _phrases(_locale())[0]["not_recorded"]
+
+
+def day_names(locale=None) -> tuple[str, ...]:
     """Monday first, in the current language (``lundi``… in French)."""
-    names = get_day_names("wide", locale=locale or _locale())
-    return [names[i] for i in range(7)]
+    if locale is not None:
+        names = get_day_names("wide", locale=locale)
+        return tuple(names[i] for i in range(7))
+    return _phrases(_locale())[1]
 
 
 def hours_words(openings: list[Opening]) -> str:
     """The openings in words, e.g. "lundi au vendredi : 08:00–17:00 ; samedi : 08:00–12:00"."""
     if not openings:
         return ""
+    phrases, names = _phrases(_locale())
     if always_open(openings) and all(o.all_day for o in openings):
-        return _("24 hours a day, 7 days a week")
-    names = day_names()
+        return phrases["always_words"]
     entries = []
     for days, group in _grouped(openings):
         parts = []
         for first, last in _runs(days):
             if last - first >= 2:
-                parts.append(_("%(first)s to %(last)s", first=names[first], last=names[last]))
+                parts.append(phrases["range"] % {"first": names[first], "last": names[last]})
             else:
                 parts.extend(names[d] for d in range(first, last + 1))
         times = ", ".join(
-            _("24 hours") if o.all_day else f"{_hhmm(o.opens)}–{_hhmm(o.closes, closing=True)}" for o in group
+            phrases["all_day"] if o.all_day else f"{_hhmm(o.opens)}–{_hhmm(o.closes, closing=True)}" for o in group
         )
-        entries.append(_("%(days)s: %(times)s", days=", ".join(parts), times=times))
-    return _("; ").join(entries)
+        entries.append(phrases["entry"] % {"days": ", ".join(parts), "times": times})
+    return phrases["join"].join(entries)
 
 
 # --- open now? ---------------------------------------------------------------------------------------
@@ -334,12 +368,12 @@ def status(openings: list[Opening], moment: dt.datetime) -> Status | None:
     """None when the hours are not known (never a guess)."""
     if not openings:
         return None
+    phrases, names = _phrases(_locale())
     if always_open(openings):
-        return Status("always", _("Open 24 hours a day"))
+        return Status("always", phrases["always"])
     at = local(moment).replace(microsecond=0)
     second = at.weekday() * 86_400 + at.hour * 3600 + at.minute * 60 + at.second
     intervals = _intervals(openings)
-    names = day_names()
     current = _inside(intervals, second)
     if current is not None:
         # Ranges that follow one another ("08:00-12:00 12:00-17:00") close at the last one's end.
@@ -350,17 +384,16 @@ def status(openings: list[Opening], moment: dt.datetime) -> Status | None:
                 break
             end += following[1] - (end - following[0]) % WEEK_SECONDS
         else:  # ranges chained all round the week
-            return Status("always", _("Open 24 hours a day"))
+            return Status("always", phrases["always"])
         closes = at + dt.timedelta(seconds=end - second)
         if closes.date() == at.date():
-            label = _("Open now — closes at %(time)s", time=closes.strftime("%H:%M"))
+            label = phrases["closes_today"] % {"time": closes.strftime("%H:%M")}
         else:
-            label = _("Open now — closes %(day)s at %(time)s", day=names[closes.weekday()],
-                      time=closes.strftime("%H:%M"))
+            label = phrases["closes_on"] % {"day": names[closes.weekday()], "time": closes.strftime("%H:%M")}
         return Status("open", label, closes_at=closes)
     wait = min((start - second) % WEEK_SECONDS for start, _length in intervals)
     opens = at + dt.timedelta(seconds=wait)
-    label = _("Closed — opens %(day)s at %(time)s", day=names[opens.weekday()], time=opens.strftime("%H:%M"))
+    label = phrases["opens"] % {"day": names[opens.weekday()], "time": opens.strftime("%H:%M")}
     return Status("closed", label, opens_at=opens)
 
 

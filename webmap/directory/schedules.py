@@ -12,12 +12,11 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Language, Schedule
-from .hours import Opening, format_hours, from_byday, hours_words, status
+from .hours import Opening, format_hours, from_byday, hours_words, not_recorded, status
 from .languages import BY_NAME
 
 
@@ -71,7 +70,7 @@ def availability(openings: list[Opening], language_names: list[str], moment: dt.
     return {
         "hours": {
             "text": format_hours(openings) or None,
-            "words": hours_words(openings) or _("Opening hours not recorded"),
+            "words": hours_words(openings) or not_recorded(),
             "known": bool(openings),
             "status": state.as_dict() if state else None,
             "schedules": [
