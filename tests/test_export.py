@@ -13,8 +13,10 @@ import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
+from webmap.directory.hours import format_hours
 from webmap.directory.query import ServiceFilter
 from webmap.directory.records import ServiceInput, save_service
+from webmap.directory.schedules import stored_languages, stored_openings
 from webmap.directory.visibility import PUBLIC, Viewer
 from webmap.models import Location, Place, Service, ServiceAtLocation
 from webmap.transfer.exporters import FORMATS, export_services
@@ -159,11 +161,12 @@ ROUND_TRIP = [
         needs=["shelter", "psychosocial"], minimum_age=6, maximum_age=17, sexes="female", capacity=24,
         capacity_updated=dt.date(2024, 3, 31), status="active", email="foyer@example.org",
         url="https://example.org/foyer", phones=["+225 07 11 22 33 44", "+225 27 31 00 11 22"],
+        hours="lun-ven 08:00-17:00; sam 08:00-12:00", languages="français, dioula, sénoufo",
     ),
     ServiceInput(
         name="Aller-retour Cellule juridique d'Odienné", category="justice",
         organization_name="Œuvre Aller-Retour", source="Test aller-retour", lon=-7.5643, lat=9.5051,
-        precision="approximate", needs=["legal"], status="planned",
+        precision="approximate", needs=["legal"], status="planned", hours="24h/24",
     ),
 ]
 COMPARED = ("name", "category", "source", "precision", "confidential", "public_contact", "address", "town",
@@ -187,6 +190,8 @@ def snapshot(db_session) -> list[dict]:
         record["organization"] = service.organization.name
         record["phones"] = sorted(p.number for p in service.phones)
         record["lon"], record["lat"] = round(lon, 6), round(lat, 6)
+        record["hours"] = format_hours(stored_openings(db_session, service.id))
+        record["languages"] = stored_languages(db_session, service.id)
         result.append(record)
     return result
 
@@ -204,3 +209,5 @@ def test_export_then_import_gives_the_same_records(db_session, fr, fmt):
     assert report.committed, [(r.number, r.messages) for r in report.rows]
     assert snapshot(db_session) == original
     assert len(original) == 2 and original[1]["phones"] and original[0]["status"] == "planned"
+    assert original[1]["hours"] == "lun-ven 08:00-17:00; sam 08:00-12:00" and original[0]["hours"] == "24h/24"
+    assert original[1]["languages"] == ["français", "dioula", "sénoufo"] and original[0]["languages"] == []

@@ -20,7 +20,7 @@ from ..reference.query import LEVELS as ADMIN_LEVELS
 from ..referral import nearest
 from ..referral.origin import COUNTRY_MARGIN_KM
 from ..referral.origin import FALLBACK_REACH as REACH
-from ..referral.params import ANY_SEX
+from ..referral.params import ANY_SEX, LANGUAGE_VALUES
 from ..taxonomy import CATEGORIES, NEEDS, SERVICE_STATUSES
 from . import params as p
 from . import schemas as s
@@ -162,6 +162,13 @@ def api_paths(max_limit: int) -> dict:
                        {"type": "string", "enum": [*nearest.SEXES, ANY_SEX]}),
                 _limit(nearest.MAX_LIMIT, nearest.DEFAULT_LIMIT),
                 _param("max_km", "Search radius in kilometres.", _number(nearest.MIN_KM, nearest.MAX_KM)),
+                _param("open_now", "`1`: only services open now by their recorded hours (Africa/Abidjan "
+                       "time); a service whose hours are not recorded is left out.",
+                       {"type": "string", "enum": ["0", "1", "true", "false"]}),
+                _param("language", "Only services offered in this language: an ISO 639-3 code or a French "
+                       "name (also read: English names, unaccented spellings). A group (`bété`, `sénoufo`) "
+                       "finds its languages too.",
+                       {"type": "string", "enum": list(LANGUAGE_VALUES)}),
             ],
             s.NEAREST,
             description="Exactly one origin: `lat` and `lon` together (a point in Côte d'Ivoire or within "
@@ -169,7 +176,10 @@ def api_paths(max_limit: int) -> dict:
             "several places about as well (\"Korogo\": Korhogo or Korogola?) is not resolved silently: "
             "the answer is 300 with `detail.suggestions` (id, name, context, population), best first; "
             "repeat the search with `place=<id>` of the one meant. A name matching nothing well "
-            "enough is 404 with suggestions. Every answer carries `fallback`: the directory's contacts "
+            "enough is 404 with suggestions. Each result carries `hours` (`text`, `words`, `status`: "
+            "`always`, `open` or `closed` with its label and the next change, null when the hours are "
+            "not recorded) and `languages` (French name, ISO 639-3 code). "
+            "Every answer carries `fallback`: the directory's contacts "
             "for when nobody answers (the child helpline 116 first, then the national focal points); a "
             "result without a phone carries `ask_instead` (its organisation, the social centre of its "
             "region, or the helpline).",

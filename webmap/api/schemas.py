@@ -94,6 +94,10 @@ SERVICE = feature(
             "minimum_age": _nullable(INTEGER),
             "maximum_age": _nullable(INTEGER),
             "source": _nullable(STRING),
+            # Opening hours as people write them ("lun-ven 08:00-17:00; sam 08:00-12:00"), null
+            # when not known; languages by French name.
+            "hours": _nullable(STRING),
+            "languages": STRINGS,
         },
     ),
     POINT,
@@ -158,6 +162,23 @@ ASK_INSTEAD = _nullable(
     )
 )
 
+# Opening hours of a result (webmap/directory/schedules.py): status null when not recorded.
+HOURS = _object(
+    {
+        "text": _nullable(STRING),
+        "words": STRING,
+        "known": BOOLEAN,
+        "status": _nullable(_object(
+            {"code": {"type": "string", "enum": ["always", "open", "closed"]}, "label": STRING},
+            {"closes_at": _nullable(STRING), "opens_at": _nullable(STRING)},
+        )),
+        "schedules": {"type": "array", "items": _object(
+            {"byday": STRING, "opens_at": STRING, "closes_at": STRING}
+        )},
+    }
+)
+LANGUAGES = {"type": "array", "items": _object({"name": STRING, "code": _nullable(STRING)})}
+
 NEAREST = _object(
     {
         "origin": _object({"kind": STRING, "lat": NUMBER, "lon": NUMBER}),
@@ -169,7 +190,8 @@ NEAREST = _object(
                 "sex": _nullable(STRING),
                 "limit": INTEGER,
                 "max_km": _nullable(NUMBER),
-            }
+            },
+            {"open_now": BOOLEAN, "language": _nullable(STRING), "at": STRING},
         ),
         "count": INTEGER,
         "results": {
@@ -194,6 +216,8 @@ NEAREST = _object(
                     "minimum_age": _nullable(INTEGER),
                     "maximum_age": _nullable(INTEGER),
                     "ask_instead": ASK_INSTEAD,
+                    "hours": HOURS,
+                    "languages": LANGUAGES,
                 },
             ),
         },

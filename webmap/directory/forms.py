@@ -53,6 +53,8 @@ class ServiceForm(FlaskForm):
     precision = SelectField(_l("Position precision"), validate_choice=False)
     confidential = BooleanField(_l("Confidential place (shelter): show the public only the town"))
     public_contact = StringField(_l("Public contact point"))
+    hours = TextAreaField(_l("Opening hours"))
+    languages = StringField(_l("Languages"))
     fallback_contact = BooleanField(
         _l("National fallback contact: listed under “If nobody answers” in every referral answer")
     )
@@ -92,6 +94,8 @@ class ServiceForm(FlaskForm):
         self.confidential.data = data.confidential
         self.public_contact.data = data.public_contact
         self.fallback_contact.data = bool(data.fallback_contact)
+        self.hours.data = data.hours or ""
+        self.languages.data = data.languages or ""
 
 
 def _text(value: str | None) -> str | None:
@@ -184,6 +188,8 @@ def service_input(form: ServiceForm, session: Session) -> tuple[ServiceInput, di
         url=_text(form.url.data),
         phones=phones,
         fallback_contact=bool(form.fallback_contact.data),
+        hours=(form.hours.data or "").strip(),
+        languages=(form.languages.data or "").strip(),
     )
     return data, errors
 

@@ -126,7 +126,7 @@ def search_services(
     stmt = stmt.order_by(Service.name, Service.id).offset(filters.offset).limit(filters.limit + 1)
     rows = session.execute(stmt).all()
     truncated = len(rows) > filters.limit
-    return [_feature(row) for row in rows[: filters.limit]], truncated
+    return _with_hours(session, [_feature(row) for row in rows[: filters.limit]]), truncated
 
 
 def get_service(session: Session, service_id: uuid.UUID, viewer: Viewer = PUBLIC) -> dict:
@@ -136,7 +136,22 @@ def get_service(session: Session, service_id: uuid.UUID, viewer: Viewer = PUBLIC
     ).first()
     if row is None:
         raise NotFound("service not found", {"id": str(service_id)})
-    return _feature(row)
+    return _with_hours(session, [_feature(row)])[0]
+
+
+def _with_hours(session: Session, features: list[dict]) -> list[dict]:
+    """Each feature with its opening hours as text (``None``: not known) and its languages."""
+    from .hours import format_hours
+    from .schedules import languages_by_service, openings_by_service
+
+    ids = {uuid.UUID(f["id"]) for f in features}
+    openings = openings_by_service(session, ids)
+    languages = languages_by_service(session, ids)
+    for f in features:
+        key = uuid.UUID(f["id"])
+        f["properties"]["hours"] = format_hours(openings[key]) or None
+        f["properties"]["languages"] = languages[key]
+    return features
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -17,9 +17,11 @@ from shapely.geometry import Point
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Location, Organization, Phone, Service, ServiceAtLocation
+from ..models import Language, Location, Organization, Phone, Schedule, Service, ServiceAtLocation
 from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, SEXES
 from ..text import fold
+from .hours import Opening, parse_hours
+from .languages import LanguageName, parse_languages
 from .validation import (
     MAX_LENGTHS,
     MAX_PHONES,
@@ -69,6 +71,10 @@ class ServiceInput:
     # Listed under "If nobody answers" in every referral answer; set by administrators only
     # (None: leave it as it is; a new record is not one).
     fallback_contact: bool | None = None
+    # Opening hours and languages as people write them ("lun-ven 08:00-17:00", "français,
+    # dioula"; see hours.py, languages.py). None: leave them as they are; "": not known.
+    hours: str | None = None
+    languages: str | None = None
 
 
 def _check(errors: dict[str, str], name: str, check):
@@ -127,6 +133,10 @@ def validate(session: Session, data: ServiceInput) -> dict:
     clean["phones"] = list(dict.fromkeys(p for p in phones if p))
     if len(clean["phones"]) > MAX_PHONES and "phones" not in errors:
         errors["phones"] = _("At most %(n)d phone numbers.", n=MAX_PHONES)
+    if data.hours is not None:
+        clean["hours"] = _check(errors, "hours", lambda: parse_hours(data.hours))
+    if data.languages is not None:
+        clean["languages"] = _check(errors, "languages", lambda: parse_languages(data.languages))
     if not (data.source or "").strip():
         errors["source"] = _("Say where this information comes from.")
     if data.organization_id is None and not (data.organization_name or "").strip():
@@ -219,6 +229,10 @@ def save_service(session: Session, data: ServiceInput, service: Service | None =
     location.geom = from_shape(Point(data.lon, data.lat), srid=4326)
     session.flush()
     _replace_phones(session, service, clean["phones"])
+    if clean.get("hours") is not None:
+        replace_schedules(session, service, clean["hours"])
+    if clean.get("languages") is not None:
+        replace_languages(session, service, clean["languages"])
     session.flush()
     return service
 
@@ -233,6 +247,38 @@ def _replace_phones(session: Session, service: Service, numbers: list[str]) -> N
     for number in numbers:
         if number not in kept:
             session.add(Phone(service_id=service.id, number=number, type="voice"))
+
+
+def replace_schedules(session: Session, service: Service, openings: list[Opening]) -> None:
+    """The service's ``schedule`` rows become ``openings`` (unchanged rows are kept, so the
+    history records only what changed)."""
+    wanted = {(o.byday, o.opens, o.closes) for o in openings}
+    current = session.scalars(select(Schedule).where(Schedule.service_id == service.id)).all()
+    kept = set()
+    for row in current:
+        key = (row.byday, row.opens_at, row.closes_at)
+        if key in wanted and key not in kept:
+            kept.add(key)
+        else:
+            session.delete(row)
+    for byday, opens, closes in sorted(wanted - kept):
+        session.add(Schedule(service_id=service.id, freq="WEEKLY", byday=byday, opens_at=opens, closes_at=closes))
+
+
+def replace_languages(session: Session, service: Service, languages: list[LanguageName]) -> None:
+    """The service's ``language`` rows become ``languages``, in that order."""
+    current = {row.name: row for row in session.scalars(select(Language).where(Language.service_id == service.id))}
+    wanted = {language.name for language in languages}
+    for name, row in current.items():
+        if name not in wanted:
+            session.delete(row)
+    session.flush()  # a name removed and typed again is a new row: free the unique key first
+    for position, language in enumerate(languages, start=1):
+        row = current.get(language.name)
+        if row is None:
+            session.add(Language(service_id=service.id, name=language.name, code=language.code, position=position))
+        elif row.position != position or row.code != language.code:
+            row.position, row.code = position, language.code
 
 
 def confirm_service(session: Session, service: Service, user_id: uuid.UUID | None, today: dt.date) -> None:

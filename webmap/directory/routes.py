@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 import layers
 
-from .. import taxonomy
+from .. import clock, taxonomy
 from ..assets.routes import vendor_url
 from ..auth import roles
 from ..auth.decorators import role_required, staff_required
@@ -38,6 +38,7 @@ from .filters import parse_list_filters
 from .forms import OrganizationForm, RejectForm, ServiceForm, service_input
 from .query import STALE_AFTER_DAYS, get_service, search_services
 from .records import validate
+from .schedules import service_availability
 from .validation import ValidationFailed
 
 # --- template helpers ---------------------------------------------------------------------------
@@ -151,6 +152,7 @@ def detail(service_id: uuid.UUID):
         organization=record.organization,
         assured_by=assured_by if roles.is_staff(current_user) else None,
         pending=pending,
+        **service_availability(db.session, service_id, clock.now()),
         # A service's links to its places say nothing the place's own entries do not.
         **_history_context([c for c in changes if c.resource_type != "service_at_location"]),
     )

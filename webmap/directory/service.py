@@ -30,8 +30,11 @@ from ..models import (
     Service,
     ServiceAtLocation,
 )
+from .hours import format_hours
+from .languages import format_languages
 from .query import STALE_AFTER_DAYS, stale_cutoff
 from .records import ServiceInput, confirm_service, first_location, save_service, set_service_status, validate
+from .schedules import stored_languages, stored_openings
 
 PAGE_SIZE = 25
 LIVE_STATUSES = ("active", "planned")
@@ -118,6 +121,8 @@ def service_input_from(session: Session, service: Service) -> ServiceInput:
         url=service.url,
         phones=list(phones),
         fallback_contact=service.fallback_contact,
+        hours=format_hours(stored_openings(session, service.id)),
+        languages=format_languages(stored_languages(session, service.id)),
     )
 
 

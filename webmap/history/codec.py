@@ -15,7 +15,7 @@ from geoalchemy2 import Geometry
 from geoalchemy2.elements import WKBElement, WKTElement
 from geoalchemy2.shape import from_shape, to_shape
 from shapely import wkt
-from sqlalchemy import ARRAY, JSON, Boolean, Date, DateTime, Float, Integer, Numeric, Uuid
+from sqlalchemy import ARRAY, JSON, Boolean, Date, DateTime, Float, Integer, Numeric, Time, Uuid
 from sqlalchemy.types import TypeEngine
 
 
@@ -32,7 +32,7 @@ def serialize(column_type: TypeEngine, value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(column_type, DateTime):
         return value.isoformat()
-    if isinstance(column_type, Date):
+    if isinstance(column_type, Date | Time):
         return value.isoformat()
     if isinstance(column_type, ARRAY | JSON):
         return json.dumps(list(value) if isinstance(column_type, ARRAY) else value, ensure_ascii=False)
@@ -50,6 +50,8 @@ def parse(column_type: TypeEngine, text: str | None) -> object:
         return dt.datetime.fromisoformat(text)
     if isinstance(column_type, Date):
         return dt.date.fromisoformat(text)
+    if isinstance(column_type, Time):
+        return dt.time.fromisoformat(text)
     if isinstance(column_type, ARRAY | JSON):
         return json.loads(text)
     if isinstance(column_type, Uuid):

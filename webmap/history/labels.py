@@ -31,6 +31,8 @@ RESOURCE_LABELS: dict[str, object] = {
     "organization": _l("Organisation"),
     "phone": _l("Phone number"),
     "service_at_location": _l("Link to a place"),
+    "schedule": _l("Opening hours"),
+    "language": _l("Language"),
 }
 
 FIELD_LABELS: dict[str, object] = {
@@ -68,6 +70,15 @@ FIELD_LABELS: dict[str, object] = {
     "type": _l("Type"),
     "service_id": _l("Structure"),
     "location_id": _l("Place"),
+    "byday": _l("Days"),
+    "opens_at": _l("Opens at"),
+    "closes_at": _l("Closes at"),
+    "freq": _l("Frequency"),
+    "code": _l("Code"),
+    "position": _l("Order"),
+    "note": _l("Note"),
+    "hours": _l("Opening hours"),
+    "languages": _l("Languages"),
     # fields of a proposal (a whole form)
     "lat": _l("Latitude"),
     "lon": _l("Longitude"),

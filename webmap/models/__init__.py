@@ -2,7 +2,16 @@
 
 from .accounts import AppUser, LoginAttempt, UserSession, user_organization
 from .base import Base
-from .directory import Location, Organization, Phone, Service, ServiceAtLocation, ServicePoint
+from .directory import (
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServicePoint,
+)
 from .geo import AdminArea, Place, ReferenceDataset
 from .history import AuditEntry, ChangeProposal
 from .planning import Campaign, CampaignArea, CampaignPart, CampaignUnit, RiskZone  # noqa: F401
@@ -14,12 +23,14 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ChangeProposal",
+    "Language",
     "Location",
     "LoginAttempt",
     "Organization",
     "Phone",
     "Place",
     "ReferenceDataset",
+    "Schedule",
     "Service",
     "ServiceAtLocation",
     "ServicePoint",

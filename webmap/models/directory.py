@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Time,
     UniqueConstraint,
     Uuid,
     text,
@@ -143,6 +144,10 @@ class Service(Timestamped, Base):
     organization: Mapped[Organization] = relationship(back_populates="services")
     locations: Mapped[list[ServiceAtLocation]] = relationship(back_populates="service")
     phones: Mapped[list[Phone]] = relationship(back_populates="service")
+    schedules: Mapped[list[Schedule]] = relationship(
+        back_populates="service", order_by="(Schedule.byday, Schedule.opens_at)"
+    )
+    languages: Mapped[list[Language]] = relationship(back_populates="service", order_by="Language.position")
 
 
 class ServiceAtLocation(Base):
@@ -215,3 +220,55 @@ class Phone(Base):
 
     service: Mapped[Service | None] = relationship(back_populates="phones")
     location: Mapped[Location | None] = relationship(back_populates="phones")
+
+
+_BYDAY = "(MO|TU|WE|TH|FR|SA|SU)"
+
+
+class Schedule(Base):
+    """HSDS ``schedule``: one weekly opening range of a service, in Africa/Abidjan time.
+
+    Open on each day of ``byday`` (``MO,TU,…``) from ``opens_at``; a ``closes_at`` not after
+    ``opens_at`` closes the next day, and equal times mean 24 hours (see directory/hours.py).
+    No row: the hours are not known.
+    """
+
+    __tablename__ = "schedule"
+    __audited__ = True
+    __audit_parent__ = "service_id"
+    __table_args__ = (
+        CheckConstraint("freq = 'WEEKLY'", name="freq"),
+        CheckConstraint(f"byday ~ '^{_BYDAY}(,{_BYDAY})*$'", name="byday"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    freq: Mapped[str] = mapped_column(String(8), default="WEEKLY")
+    byday: Mapped[str] = mapped_column(String(20))
+    opens_at: Mapped[dt.time] = mapped_column(Time)
+    closes_at: Mapped[dt.time] = mapped_column(Time)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    service: Mapped[Service] = relationship(back_populates="schedules")
+
+
+class Language(Base):
+    """HSDS ``language``: a language the service is offered in (directory/languages.py).
+
+    ``name`` is the French name from the vocabulary; ``code`` its ISO 639-3 code, empty for a
+    group of languages (bété, sénoufo). ``position`` keeps the order the editor gave.
+    """
+
+    __tablename__ = "language"
+    __audited__ = True
+    __audit_parent__ = "service_id"
+    __table_args__ = (UniqueConstraint("service_id", "name", name="uq_language_service_name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str | None] = mapped_column(String(3))
+    note: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    service: Mapped[Service] = relationship(back_populates="languages")

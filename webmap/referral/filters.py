@@ -51,6 +51,15 @@ def date(value: str | dt.date | None) -> str:
 _NOT_DIALLED = re.compile(r"[^\d+]")
 
 
+@bp.app_template_filter("rf_abidjan_time")
+def abidjan_time(moment: dt.datetime) -> str:
+    """'lundi 7 décembre 2026, 08:00' in Abidjan time, in the current language."""
+    from ..directory.hours import day_names, local
+
+    at = local(moment)
+    return f"{day_names()[at.weekday()]} {format_date(at.date(), format='long')}, {at.strftime('%H:%M')}"
+
+
 @bp.app_template_filter("rf_tel")
 def tel(number: str) -> str:
     """A ``tel:`` target: digits and a leading +, nothing else ('27 22 44 00 00' → '2722440000')."""

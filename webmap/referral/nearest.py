@@ -45,6 +45,8 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    Time,
+    and_,
     any_,
     bindparam,
     cast,
@@ -53,12 +55,14 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.orm import Session
 
+from ..directory import hours as opening_hours
+from ..directory.schedules import availability, opening
 from ..directory.visibility import PUBLIC, Viewer, search_point
-from ..models import Location, Phone, Service, ServicePoint
+from ..models import Language, Location, Phone, Schedule, Service, ServicePoint
 from .origin import (  # noqa: F401 (re-exported: the search's public names live here)
     COUNTRY_MARGIN_KM,
     Origin,
@@ -111,6 +115,15 @@ class Criteria:
     sex: str | None = None  # "female" | "male"
     limit: int = DEFAULT_LIMIT
     max_km: float | None = None
+    open_now: bool = False  # only services open at ``moment``
+    # Stored language names a result must speak (one language and, for a group, its members).
+    languages: tuple[str, ...] = ()
+    language: str | None = None  # the language asked for, by French name
+    # The moment of "open now" and of every result's status (the app's clock; None: now).
+    moment: dt.datetime | None = None
+
+    def at(self) -> dt.datetime:
+        return self.moment or dt.datetime.now(dt.UTC)
 
     def as_dict(self) -> dict:
         return {
@@ -120,6 +133,9 @@ class Criteria:
             "sex": self.sex,
             "limit": self.limit,
             "max_km": self.max_km,
+            "open_now": self.open_now,
+            "language": self.language,
+            "at": opening_hours.local(self.at()).isoformat(timespec="seconds"),
         }
 
 
@@ -132,6 +148,8 @@ class _Shape:
     age: bool
     sex: bool
     radius: bool
+    open_now: bool = False
+    languages: bool = False
 
     @classmethod
     def of(cls, criteria: Criteria) -> _Shape:
@@ -141,6 +159,8 @@ class _Shape:
             age=criteria.age is not None,
             sex=criteria.sex is not None,
             radius=criteria.max_km is not None,
+            open_now=criteria.open_now,
+            languages=bool(criteria.languages),
         )
 
 
@@ -155,7 +175,42 @@ def _parameters(criteria: Criteria) -> dict:
         params["age"] = criteria.age
     if criteria.sex is not None:
         params["sex"] = criteria.sex
+    if criteria.open_now:
+        params.update(opening_hours.clock_parameters(criteria.at()))
+    if criteria.languages:
+        params["languages"] = list(criteria.languages)
     return params
+
+
+def _open_now():
+    """EXISTS a schedule row of the service open at the bound day and time (directory/hours.py):
+    a range of today that has begun and not ended (or ends tomorrow), or yesterday's range that
+    runs past midnight and has not ended."""
+    day, previous = bindparam("open_day", type_=String), bindparam("open_previous_day", type_=String)
+    moment = bindparam("open_time", type_=Time)
+    days = func.string_to_array(Schedule.byday, literal_column("','"))
+    overnight = Schedule.closes_at <= Schedule.opens_at
+    return (
+        select(literal_column("1"))
+        .where(
+            Schedule.service_id == ServicePoint.service_id,
+            or_(
+                and_(day == any_(days), Schedule.opens_at <= moment,
+                     or_(moment < Schedule.closes_at, overnight)),
+                and_(previous == any_(days), overnight, moment < Schedule.closes_at),
+            ),
+        )
+        .exists()
+    )
+
+
+def _speaks():
+    return (
+        select(literal_column("1"))
+        .where(Language.service_id == ServicePoint.service_id,
+               Language.name == any_(bindparam("languages", type_=ARRAY(String))))
+        .exists()
+    )
 
 
 def _eligibility(shape: _Shape) -> list:
@@ -178,6 +233,10 @@ def _eligibility(shape: _Shape) -> list:
                 ServicePoint.sexes == bindparam("sex", type_=String),
             )
         )
+    if shape.open_now:
+        conditions.append(_open_now())
+    if shape.languages:
+        conditions.append(_speaks())
     return conditions
 
 
@@ -233,6 +292,20 @@ def statement(viewer: Viewer, shape: _Shape, candidates: int):
         .correlate(Service)
         .scalar_subquery()
     )
+    # Opening ranges as [byday, opens_at, closes_at] text triples; languages in the editor's order.
+    schedules = (
+        select(func.array_agg(array([Schedule.byday, cast(Schedule.opens_at, String),
+                                     cast(Schedule.closes_at, String)])))
+        .where(Schedule.service_id == Service.id)
+        .correlate(Service)
+        .scalar_subquery()
+    )
+    languages = (
+        select(func.array_agg(aggregate_order_by(Language.name, Language.position)))
+        .where(Language.service_id == Service.id)
+        .correlate(Service)
+        .scalar_subquery()
+    )
     return (
         select(
             Service.id,
@@ -248,6 +321,8 @@ def statement(viewer: Viewer, shape: _Shape, candidates: int):
             Service.verification,
             Service.email,
             phones.label("phones"),
+            schedules.label("schedules"),
+            languages.label("languages"),
             Location.id.label("location_id"),
             Location.town,
             Location.public_contact,
@@ -319,7 +394,14 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _result(row, rank: int, words: _Words) -> dict:
+def _openings(row) -> list[opening_hours.Opening]:
+    return [
+        opening(byday, dt.time.fromisoformat(opens), dt.time.fromisoformat(closes))
+        for byday, opens, closes in (row.schedules or [])
+    ]
+
+
+def _result(row, rank: int, words: _Words, moment: dt.datetime) -> dict:
     km = row.metres / 1000.0
     azimuth = None if row.azimuth is None else math.degrees(row.azimuth)
     road_km, minutes = road_estimate(km)
@@ -360,6 +442,7 @@ def _result(row, rank: int, words: _Words) -> dict:
         "maximum_age": row.maximum_age,
         "sexes": row.sexes,
         "unknown": unknown,
+        **availability(_openings(row), list(row.languages or []), moment),
     }
 
 
@@ -446,7 +529,8 @@ def find_nearest(
     # Known to be full: after the others, each group still nearest first.
     ordered = [r for r in rows if r.capacity_available != 0] + [r for r in rows if r.capacity_available == 0]
     words = _Words()
-    results = [_result(row, rank, words) for rank, row in enumerate(ordered, start=1)]
+    moment = criteria.at()
+    results = [_result(row, rank, words, moment) for rank, row in enumerate(ordered, start=1)]
     message = hint = None
     if not results:
         message, hint = _empty_hint(db, origin, criteria, viewer)
@@ -506,13 +590,16 @@ def _empty_hint(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> tuple
                     ),
                 },
             )
+    advice = _l("Ask for fewer needs, or another category, age or sex.")
+    if criteria.open_now:  # most records have no hours: never let the filter hide them silently
+        advice = _l("Only structures whose recorded hours say they are open now are listed, and many "
+                    "have no hours recorded: search again without “Open now”, then call.")
+    elif criteria.language:
+        advice = _l("Only structures that record this language are listed, and many record none: "
+                    "search again without the language, then ask by phone.")
     return (
         str(_l("No service in the directory matches these criteria.")),
-        {
-            "max_km": None,
-            "nearest_km": None,
-            "message": str(_l("Ask for fewer needs, or another category, age or sex.")),
-        },
+        {"max_km": None, "nearest_km": None, "message": str(advice)},
     )
 
 

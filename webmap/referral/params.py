@@ -5,12 +5,14 @@ Every failure names its parameter (``BadParameter``, 400), through ``webmap.api.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
 from ..api.params import PCODE_MAX_LENGTH, TEXT_MAX_LENGTH, parse_choices, parse_float, parse_int, parse_text
+from ..directory.languages import LANGUAGES, find_language, matching_names
 from ..errors import BadParameter
 from ..taxonomy import CATEGORIES, NEEDS
 from .nearest import DEFAULT_LIMIT, MAX_AGE, MAX_KM, MAX_LIMIT, MIN_KM, SEXES, Criteria
@@ -80,9 +82,43 @@ def parse_sex(args: MultiDict) -> str | None:
     return raw
 
 
-def parse_criteria(args: MultiDict, limit: int | None = None) -> Criteria:
-    """Filters and size of the search; ``limit`` overrides the parameter (printable sheet)."""
+TRUE_VALUES = ("1", "true", "on")  # "on": an HTML checkbox without a value
+FALSE_VALUES = ("", "0", "false")
+# What ``language`` accepts, as /openapi.json lists it (the search also reads other spellings).
+LANGUAGE_VALUES = tuple(dict.fromkeys(
+    value for language in LANGUAGES for value in (language.code, language.name) if value
+))
+
+
+def parse_flag(args: MultiDict, name: str) -> bool:
+    raw = (args.get(name) or "").strip().lower()
+    if raw in TRUE_VALUES:
+        return True
+    if raw in FALSE_VALUES:
+        return False
+    raise BadParameter(name, "expected 1 (yes) or 0 (no)")
+
+
+def parse_language(args: MultiDict) -> tuple[str | None, tuple[str, ...]]:
+    """The language asked for (its French name) and the stored names that match it."""
+    raw = parse_text(args, "language", max_length=TEXT_MAX_LENGTH)
+    if raw is None:
+        return None, ()
+    language = find_language(raw)
+    if language is None:
+        raise BadParameter("language", f"unknown language; known: {', '.join(LANGUAGE_VALUES)}")
+    return language.name, tuple(matching_names(language))
+
+
+def parse_criteria(args: MultiDict, limit: int | None = None, moment: dt.datetime | None = None) -> Criteria:
+    """Filters and size of the search; ``limit`` overrides the parameter (printable sheet);
+    ``moment`` is the app's clock (for ``open_now`` and every result's status)."""
+    language, languages = parse_language(args)
     return Criteria(
+        open_now=parse_flag(args, "open_now"),
+        language=language,
+        languages=languages,
+        moment=moment,
         categories=tuple(dict.fromkeys(parse_choices(args.getlist("category"), "category", CATEGORIES))),
         needs=tuple(dict.fromkeys(parse_choices(args.getlist("need"), "need", NEEDS))),
         age=parse_int(args, "age", None, 0, MAX_AGE),

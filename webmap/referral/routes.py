@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 
 import layers
 
-from .. import taxonomy
+from .. import clock, taxonomy
 from ..assets.routes import vendor_url
+from ..directory.languages import LANGUAGES
 from ..errors import BadParameter, WebmapError
 from ..extensions import db
 from ..viewer import current_viewer
@@ -34,7 +35,7 @@ def _json(document: dict, status: int = 200) -> Response:
 @bp.get("/api/v1/nearest")
 def api_nearest():
     args = request.args
-    criteria = parse_criteria(args)  # parameters are all checked before the origin is resolved
+    criteria = parse_criteria(args, moment=clock.now())  # all checked before the origin is resolved
     result = _find(parse_origin(args), criteria)
     return _json(result.as_dict())
 
@@ -55,7 +56,8 @@ def _find(origin_args, criteria: nearest.Criteria) -> nearest.NearestResult:
 
 
 # The page's form sends these (empty when not filled in): their presence means a search was asked.
-_FORM_KEYS = ("place", "coords", "lat", "lon", "pcode", "need", "category", "age", "sex", "max_km", "limit")
+_FORM_KEYS = ("place", "coords", "lat", "lon", "pcode", "need", "category", "age", "sex", "max_km", "limit",
+              "open_now", "language")
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -67,7 +69,7 @@ def _search(limit: int | None = None) -> tuple[dict, int]:
     context: dict = {"result": None, "error": None, "origin": None, "fallback": []}
     origin_args = None
     try:
-        criteria = parse_criteria(args, limit=limit)
+        criteria = parse_criteria(args, limit=limit, moment=clock.now())
         context["criteria"] = criteria
         origin_args = parse_page_origin(args)
         if not origin_args.given:
@@ -119,6 +121,10 @@ def _query_string(result: nearest.NearestResult | None) -> str:
         pairs.append(("max_km", f"{criteria.max_km:g}"))
     if criteria.limit != nearest.DEFAULT_LIMIT:
         pairs.append(("limit", criteria.limit))
+    if criteria.open_now:
+        pairs.append(("open_now", 1))
+    if criteria.language:
+        pairs.append(("language", criteria.language))
     return urlencode(pairs)
 
 
@@ -162,6 +168,9 @@ def _form_state(context: dict) -> dict:
         "sex": args.get("sex", ""),
         "max_km": args.get("max_km", ""),
         "limit": args.get("limit", ""),
+        "open_now": args.get("open_now", "") in ("1", "true", "on"),
+        # The language found (its French name: the list's value), or what was typed.
+        "language": getattr(context.get("criteria"), "language", None) or args.get("language", ""),
     }
 
 
@@ -186,6 +195,7 @@ def _render_context(context: dict) -> dict:
         },
         "max_km_choices": (10, 25, 50, 100, 200),
         "limit_choices": (3, 5, 10, 20),
+        "languages": [language.name for language in LANGUAGES],
         "method": {"detour": nearest.DETOUR_FACTOR, "speed": nearest.AVERAGE_SPEED_KMH},
     }
 

@@ -33,9 +33,12 @@ COLUMNS = (
     "id", "name", "alternate_name", "category", "organization", "description", "town", "address",
     "adm1_pcode", "adm2_pcode", "phones", "email", "url", "public_contact", "status",
     "verification", "assured_date", "stale", "precision", "confidential", "masked", "needs",
-    "minimum_age", "maximum_age", "sexes", "capacity", "capacity_updated", "source", "location_id",
+    "minimum_age", "maximum_age", "sexes", "capacity", "capacity_updated", "horaires", "langues",
+    "source", "location_id",
 )
-LIST_COLUMNS = ("phones", "needs")
+LIST_COLUMNS = ("phones", "needs", "langues")
+# Export columns named otherwise than the feature property they hold (named as the import reads them).
+PROPERTIES = {"horaires": "hours", "langues": "languages"}
 LIST_JOIN = "; "
 SHAPEFILE_TEXT_MAX = 254
 LAYER = "services"
@@ -121,7 +124,7 @@ def _cell(name: str, value: object) -> object:
 
 
 def records(features: list[dict]) -> list[dict]:
-    return [{name: _cell(name, f["properties"].get(name)) for name in COLUMNS} for f in features]
+    return [{name: _cell(name, f["properties"].get(PROPERTIES.get(name, name))) for name in COLUMNS} for f in features]
 
 
 def _frame(features: list[dict]) -> gpd.GeoDataFrame:
@@ -188,7 +191,7 @@ def to_shapefile_zip(features: list[dict], folder: Path, note: str) -> Path:
     legend = "\n".join(f"  {SHAPEFILE_NAMES.get(name, name):<10}  {name}" for name in COLUMNS)
     readme = (
         f"{ATTRIBUTION}\n\n{note}\n\nCoordonnées : WGS 84 (EPSG:4326). Textes coupés à "
-        f"{SHAPEFILE_TEXT_MAX} caractères (limite du format).\nListes (phones, needs) séparées par "
+        f"{SHAPEFILE_TEXT_MAX} caractères (limite du format).\nListes (phones, needs, langues) séparées par "
         f"« {LIST_JOIN.strip()} ».\n\nColonnes (nom court → nom complet) :\n{legend}\n"
     )
     path = folder / "services.shp.zip"

@@ -6,8 +6,9 @@ schedule, plus taxonomy, taxonomy_term and attribute for our categories and need
 data package) describing them. Built from the same
 :func:`~webmap.transfer.exporters.export_features` as the other exports, so filters and
 confidentiality are those of the list: a confidential location is published at its town, without
-street address, and its history hides what the history pages hide. Nothing is known about opening
-hours yet, so ``schedules.csv`` has no row.
+street address, and its history hides what the history pages hide. ``schedules.csv`` has one
+row per weekly opening range (``byday``, ``opens_at``, ``closes_at``, Africa/Abidjan time, so
+``timezone`` 0) and ``languages.csv`` one row per language of a service.
 
 :func:`validate_package` checks every record against the HSDS JSON schemas (``jsonschema``).
 """
@@ -29,10 +30,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..config import PROJECT_ROOT
+from ..directory.hours import hours_words
 from ..directory.query import ServiceFilter
+from ..directory.schedules import opening
 from ..directory.visibility import PUBLIC, Viewer
 from ..history.service import is_hidden, sensitive_locations
-from ..models import AdminArea, AuditEntry, Organization, Phone, Service, ServiceAtLocation
+from ..models import AdminArea, AuditEntry, Language, Organization, Phone, Schedule, Service, ServiceAtLocation
 from ..taxonomy import CATEGORIES, NEEDS, SEXES
 from .exporters import (
     ATTRIBUTION,
@@ -98,7 +101,11 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
     )),
     "schedule": ("schedules.csv", (
         _uuid("id", True), _uuid("service_id"), _uuid("location_id"), Column("description"),
-        Column("opens_at"), Column("closes_at"), Column("byday"), Column("freq"),
+        Column("opens_at", "time"), Column("closes_at", "time"), Column("byday"), Column("freq"),
+        Column("timezone", "number"),
+    )),
+    "language": ("languages.csv", (
+        _uuid("id", True), _uuid("service_id"), Column("name"), Column("code"), Column("note"),
     )),
     "taxonomy": ("taxonomies.csv", (
         _uuid("id", True), Column("name", required=True), Column("description", required=True),
@@ -129,6 +136,7 @@ FOREIGN_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "phone": (("service_id", "service"), ("location_id", "location")),
     "address": (("location_id", "location"),),
     "schedule": (("service_id", "service"), ("location_id", "location")),
+    "language": (("service_id", "service"),),
     "taxonomy_term": (("taxonomy_id", "taxonomy"),),
     "attribute": (("taxonomy_term_id", "taxonomy_term"), ("link_id", "service")),
 }
@@ -189,11 +197,21 @@ def build_tables(
     service_ids = list(dict.fromkeys(uuid.UUID(f["properties"]["id"]) for f in features))
     services: dict[uuid.UUID, Service] = {}
     phones: list[Phone] = []
+    schedules: list[Schedule] = []
+    languages: list[Language] = []
     links: dict[tuple[str, str], str] = {}  # (service id, location id) → service_at_location.id
     for chunk in _chunks(service_ids):
         services.update({s.id: s for s in session.scalars(select(Service).where(Service.id.in_(chunk)))})
         phones.extend(session.scalars(
             select(Phone).where(Phone.service_id.in_(chunk)).order_by(Phone.service_id, Phone.number)
+        ))
+        schedules.extend(session.scalars(
+            select(Schedule).where(Schedule.service_id.in_(chunk))
+            .order_by(Schedule.service_id, Schedule.byday, Schedule.opens_at)
+        ))
+        languages.extend(session.scalars(
+            select(Language).where(Language.service_id.in_(chunk))
+            .order_by(Language.service_id, Language.position, Language.name)
         ))
         links.update({(str(s), str(loc)): str(i) for i, s, loc in session.execute(
             select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id)
@@ -273,6 +291,18 @@ def build_tables(
                 "location_id": str(phone.location_id) if phone.location_id else None,
                 "number": phone.number, "type": phone.type, "description": phone.description,
             })
+        for row in schedules:
+            tables["schedule"].append({
+                "id": str(row.id), "service_id": str(row.service_id), "location_id": None,
+                "description": hours_words([opening(row.byday, row.opens_at, row.closes_at)]),
+                "opens_at": row.opens_at.isoformat(), "closes_at": row.closes_at.isoformat(),
+                "byday": row.byday, "freq": row.freq, "timezone": 0,
+            })
+        for row in languages:
+            tables["language"].append({
+                "id": str(row.id), "service_id": str(row.service_id), "name": row.name,
+                "code": row.code, "note": row.note,
+            })
         for kind, (title, vocabulary) in VOCABULARIES.items():
             taxonomy_id = derived_id("taxonomy", kind)
             tables["taxonomy"].append({
@@ -289,7 +319,7 @@ def build_tables(
     # The history's ids of the published records → their ids in the package (the links get
     # derived ids there).
     published = {name: {r["id"]: r["id"] for r in tables[name]}
-                 for name in ("organization", "service", "location", "phone")}
+                 for name in ("organization", "service", "location", "phone", "schedule", "language")}
     published["service_at_location"] = {
         links[(r["service_id"], r["location_id"])]: r["id"] for r in tables["service_at_location"]
     }

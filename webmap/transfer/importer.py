@@ -199,7 +199,11 @@ def _validate(session: Session, row: ParsedRow) -> None:
         clean = validate(session, row.data)
     except ValidationFailed as exc:
         for name, message in exc.errors.items():
-            row.fail(_("%(field)s: %(message)s", field=_error_label(name), message=message))
+            label = _error_label(name)
+            if message.casefold().startswith(label.casefold()):  # the message names its field
+                row.fail(message[:1].upper() + message[1:])
+            else:
+                row.fail(_("%(field)s: %(message)s", field=label, message=message))
         return
     row.phones = clean["phones"]
     if row.data.town is None and clean["situation"].town:

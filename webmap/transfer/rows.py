@@ -310,8 +310,16 @@ class RowParser:
             url=text(get("url")),
             phones=phones,
             fallback_contact=fallback_contact,
+            hours=text(get("hours")),
+            languages=self._languages(get("languages")),
         )
         return row
+
+    @staticmethod
+    def _languages(raw: object) -> str | None:
+        """The cell as text; a list (a JSON or GeoJSON array) joined."""
+        names = items(raw) if isinstance(raw, list) or str(raw or "").strip().startswith("[") else None
+        return ", ".join(names) if names is not None else text(raw)
 
     def _osm(self, row: ParsedRow, values: Mapping[str, object], name: str | None):
         osm = self.osm

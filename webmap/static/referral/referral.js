@@ -175,7 +175,9 @@
       params.set("place", "");  // no origin: the server answers with what to type
     }
     form.querySelectorAll('input[name="need"]:checked').forEach(function (box) { params.append("need", box.value); });
-    ["category", "age", "sex", "max_km"].forEach(function (name) {
+    var openNow = form.elements.open_now;
+    if (openNow && openNow.checked) params.set("open_now", "1");
+    ["category", "age", "sex", "max_km", "language"].forEach(function (name) {
       var value = field(name);
       if (value) params.set(name, value);
     });
