@@ -1,7 +1,7 @@
 """schedule and language: opening hours and languages of a service (HSDS 3 names)
 
-Revision ID: 0011_schedule
-Revises: 0010_fallback
+Revision ID: 0012_schedule
+Revises: 0011_restorable_triggers
 Create Date: 2026-12-04 19:00:00
 
 ``schedule``: one weekly range per row (``freq`` WEEKLY, ``byday`` MO,TU,…, ``opens_at``,
@@ -12,8 +12,8 @@ where one exists. No row: not known. See webmap/directory/hours.py and languages
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0011_schedule"
-down_revision = "0010_fallback"
+revision = "0012_schedule"
+down_revision = "0011_restorable_triggers"
 branch_labels = None
 depends_on = None
 
