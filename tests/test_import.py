@@ -292,7 +292,7 @@ def test_two_bad_rows_among_100_write_nothing(db_session, fr):
         lon, lat = (BOUAKE[0] + i * 0.001, BOUAKE[1])
         category = "ngo"
         if i == 40:
-            category = "orphelinat"  # not in the taxonomy
+            category = "boulangerie"  # not in the taxonomy
         if i == 70:
             lon, lat = (2.35, 48.85)  # Paris
         lines.append(f"Structure de lot {i:03d},{category},ONG Lot,Test,{lon},{lat},,,,")
@@ -303,7 +303,7 @@ def test_two_bad_rows_among_100_write_nothing(db_session, fr):
     report = import_file(db_session, data, "lot.csv", ImportOptions(), dry_run=False)
     assert not report.committed
     assert [r.number for r in report.errors] == [42, 72]
-    assert "Catégorie : valeur inconnue « orphelinat »" in report.errors[0].messages[0]
+    assert "Catégorie : valeur inconnue « boulangerie »" in report.errors[0].messages[0]
     assert report.errors[1].messages[-1] == "Position : Cette position est hors de la Côte d'Ivoire."
     assert count_services(db_session) == services
     assert db_session.scalar(select(func.count()).select_from(Phone)) == phones
