@@ -76,8 +76,9 @@ def test_import_duplicate_rules(db_session, fr):
     data = _csv(header, [
         f"centre social de bouake test,ngo,O,T,{far_same_town[0]},{far_same_town[1]},,",  # 1 same name, same town
         f"Autre nom,ngo,O,T,{MAN[0]},{MAN[1]},07 55 44 33 22,",  # 2 same phone, far away
-        f"Commissariat 10e arrondissement Korhogo,police,O,T,{KORHOGO[0] + 0.5 * KM_LON},{KORHOGO[1]},,",  # 3 similar, near
-        f"Commissariat du 11e arrondissement de Korhogo,police,O,T,{KORHOGO[0] + KM_LON},{KORHOGO[1]},,",  # 4 other number
+        # 3 similar, near; 4 another number
+        f"Commissariat 10e arrondissement Korhogo,police,O,T,{KORHOGO[0] + 0.5 * KM_LON},{KORHOGO[1]},,",
+        f"Commissariat du 11e arrondissement de Korhogo,police,O,T,{KORHOGO[0] + KM_LON},{KORHOGO[1]},,",
         f"Commissariat 10e arrondissement Korhogo,police,O,T,{MAN[0]},{MAN[1] + 0.01},,",  # 5 similar but far
         f"Centre Social de Bouaké Test,ngo,O,T,{BOUAKE[0]},{BOUAKE[1] + 0.001},,oui",  # 6 confirmed second record
         "Nouvelle structure de Man,ngo,O,T,-7.5538,7.4125,05 01 01 01 01,",  # 7
@@ -195,7 +196,8 @@ def test_merge_is_all_or_nothing_and_keeps_a_confidential_place_at_its_named_tow
     response = _merge(client, keep, drop, place="drop", category="drop")
     assert response.status_code == 302
     db_session.expire_all()
-    location = db_session.scalar(select(Location).join(ServiceAtLocation).where(ServiceAtLocation.service_id == keep.id))
+    location = db_session.scalar(
+        select(Location).join(ServiceAtLocation).where(ServiceAtLocation.service_id == keep.id))
     assert location.confidential and location.place_id == _town(db_session, "Bouaké").id
     feature = client.get(f"/api/v1/services/{keep.id}").get_json()  # signed in: staff
     assert feature["properties"]["confidential"] is True
@@ -215,7 +217,7 @@ def test_merge_is_all_or_nothing_and_keeps_a_confidential_place_at_its_named_tow
 
 def test_only_admins_merge(client, db_session, make):
     keep = _record(db_session, "Structure Iota", *BOUAKE)
-    drop = _record(db_session, "Structure Iota bis", *BOUAKE)
+    _record(db_session, "Structure Iota bis", *BOUAKE)
     sign_in(client, make.user(role="editor"))
     assert client.get(f"/directory/merge?keep={keep.id}").status_code == 403
 
@@ -243,7 +245,8 @@ def test_cli_dry_run_with_ong_and_centre_social(app, db_session, tmp_path):
 
     path = tmp_path / "ong.csv"
     path.write_bytes(_csv("nom,categorie,organisation,source,ville", [
-        "ONG Lambda de Man,ONG,ONG Lambda,Test CLI,Man", "Centre social Lambda de Korhogo,Centre social,MFFE,Test CLI,Korhogo"]))
+        "ONG Lambda de Man,ONG,ONG Lambda,Test CLI,Man",
+        "Centre social Lambda de Korhogo,Centre social,MFFE,Test CLI,Korhogo"]))
     result = app.test_cli_runner().invoke(cli_main, ["import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "essai : 2 service(s) seraient créés" in result.output
@@ -251,7 +254,8 @@ def test_cli_dry_run_with_ong_and_centre_social(app, db_session, tmp_path):
 
 def test_every_fault_of_a_row_in_one_pass_and_french_labels_listed(db_session, fr):
     header = "nom,categorie,source,longitude,latitude,telephones,sexe,statut,age_minimum,email"
-    data = _csv(header, [f"Structure Mu,orphelinat privé,T,{BOUAKE[0]},{BOUAKE[1]},12345,Adultes,ouverte?,douze,pas-un-mail"])
+    data = _csv(header, [
+        f"Structure Mu,orphelinat privé,T,{BOUAKE[0]},{BOUAKE[1]},12345,Adultes,ouverte?,douze,pas-un-mail"])
     row = import_file(db_session, data, "f.csv", ImportOptions(organization="O")).rows[0]
     assert row.status == "error"
     fields = [m.split(" :")[0] for m in row.messages]
@@ -290,7 +294,7 @@ def test_partial_import_lists_the_rows_left_out_as_a_csv_to_reimport(client, db_
     data = _csv(header, [
         f"Structure Nu,ngo,T,{BOUAKE[0]},{BOUAKE[1]}",
         f"Structure Xi,boulangerie,T,{KORHOGO[0]},{KORHOGO[1]}",
-        f"Structure Omicron,ngo,T,2.35,48.85",
+        "Structure Omicron,ngo,T,2.35,48.85",
     ])
     token = csrf_token(client, "/directory/import")
     response = client.post("/directory/import", data={"csrf_token": token, "file": (io.BytesIO(data), "l.csv"),
@@ -298,7 +302,8 @@ def test_partial_import_lists_the_rows_left_out_as_a_csv_to_reimport(client, db_
                            content_type="multipart/form-data")
     preview = response.headers["Location"]
     assert client.post(preview + "/commit", data={"csrf_token": token}).status_code == 302
-    assert db_session.scalar(select(ImportBatch.status).where(ImportBatch.filename == "l.csv")) == "pending"  # all or nothing
+    # all or nothing by default
+    assert db_session.scalar(select(ImportBatch.status).where(ImportBatch.filename == "l.csv")) == "pending"
     assert client.post(preview + "/commit", data={"csrf_token": token, "skip_invalid": "1"}).status_code == 302
     page = client.get(preview).get_data(as_text=True)
     assert "2 lignes laissées de côté" in page and "Lignes du fichier : 3, 4." in page

@@ -35,8 +35,8 @@ from ..history.labels import (
 from ..models import AppUser, ChangeProposal, Organization
 from ..viewer import current_viewer
 from . import bp, merge, service
-from .filters import parse_list_filters
 from .duplicates import DuplicateSuspected
+from .filters import parse_list_filters
 from .forms import OrganizationForm, RejectForm, ServiceForm, service_input
 from .query import STALE_AFTER_DAYS, get_service, search_services
 from .records import validate

@@ -32,8 +32,8 @@ from ..models import (
 )
 from .duplicates import DuplicateSuspected, candidate_of, find_duplicates
 from .query import STALE_AFTER_DAYS, stale_cutoff
-from .validation import ValidationFailed
 from .records import ServiceInput, confirm_service, first_location, save_service, set_service_status, validate
+from .validation import ValidationFailed
 
 PAGE_SIZE = 25
 LIVE_STATUSES = ("active", "planned")

@@ -9,8 +9,8 @@ every cell goes through :func:`webmap.spreadsheet.safe_cell`.
 from __future__ import annotations
 
 import csv
-import io
 import datetime as dt
+import io
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ LEFT_OUT = (ERROR, DUPLICATE)
 ROW_COLUMN, REASONS_COLUMN = "ligne_du_fichier", "a_corriger"
 
 
-def report_csv(report: "ImportReport", header: Sequence[str], statuses: Mapping[str, object],
+def report_csv(report: ImportReport, header: Sequence[str], statuses: Mapping[str, object],
                categories: Mapping[str, str]) -> bytes:
     """UTF-8 with BOM, CRLF: row, result, name, category, town, reasons (``header`` labels)."""
     out = io.StringIO()
@@ -53,7 +53,7 @@ def _plain(value: object) -> str | None:
     return str(value)
 
 
-def left_out_rows(report: "ImportReport") -> list[dict]:
+def left_out_rows(report: ImportReport) -> list[dict]:
     """The rows in error or duplicates, as JSON: number, the values read, what to fix."""
     result = []
     for row in report.rows:

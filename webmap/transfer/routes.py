@@ -35,8 +35,8 @@ from .mapping import FIELDS, resolve_mapping
 from .readers import FORMATS as READ_FORMATS
 from .readers import read_upload
 from .report import left_out_csv, report_csv
-from .template import values_csv
 from .rows import DUPLICATE, ERROR, OK, SKIPPED, WARNING, ImportOptions
+from .template import values_csv
 
 STATUS_LABELS = {
     OK: _l("OK"),

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from ..directory.duplicates import Candidate, Duplicate
 from ..directory.records import ServiceInput
 from ..spreadsheet import FORMULA_START
-from ..directory.duplicates import Candidate, Duplicate
 from ..synonyms import french_labels, lookup
 from ..text import fold
 from .mapping import OSM_AMENITIES, OSM_ATTRIBUTION, OsmProfile, field_label
