@@ -319,3 +319,25 @@ def test_partial_import_lists_the_rows_left_out_as_a_csv_to_reimport(client, db_
         report = import_file(db_session, fixed.encode(), "fixed.csv", ImportOptions(organization_id=organization.id))
     assert [r.status for r in report.rows] == ["warning", "warning"], [r.messages for r in report.rows]
     assert all(r.messages == ["Ni téléphone ni e-mail : contacts à vérifier."] for r in report.rows)
+
+
+def test_the_synonym_table_is_unambiguous(app):
+    from flask_babel import force_locale
+
+    from webmap.synonyms import SYNONYMS, VOCABULARIES, words_for
+
+    with app.test_request_context("/"):
+        for vocabulary, values in VOCABULARIES.items():
+            meanings: dict[str, set[str]] = {}
+            for code, label in values.items():
+                meanings.setdefault(fold(code), set()).add(code)
+                for lang in ("fr", "en"):
+                    with force_locale(lang):
+                        meanings.setdefault(fold(str(label)), set()).add(code)
+            for code, words in words_for(vocabulary).items():
+                assert code in values, (vocabulary, code)
+                for word in words:
+                    meanings.setdefault(fold(word), set()).add(code)
+            ambiguous = {word: codes for word, codes in meanings.items() if len(codes) > 1}
+            assert not ambiguous, (vocabulary, ambiguous)
+    assert all(group.why for group in SYNONYMS)

@@ -187,7 +187,7 @@ def merge_services(
     if len(data.phones) > MAX_PHONES:
         raise ValidationFailed({"phones": _("At most %(n)d phone numbers.", n=MAX_PHONES)})
     note_keep = _("Merge: “%(name)s” (%(id)s) merged into this record.", name=drop.name, id=drop.id)
-    note_drop = _("Merge: merged into “%(name)s” (%(id)s).", name=data.name, id=keep.id)
+    note_drop = _("Merge: “%(old)s” merged into “%(name)s” (%(id)s).", old=drop.name, name=data.name, id=keep.id)
     with session.begin_nested():
         with audit_context(session, action="merge", note=note_keep):
             save_service(session, data, keep)
