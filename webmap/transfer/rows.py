@@ -89,20 +89,6 @@ class ParsedRow:
         self.messages.append(message)
 
 
-class Vocabularies:
-    """Lookups built once per import: codes, French and English labels, the synonym table."""
-
-    def __init__(self) -> None:
-        self.categories = lookup("categories")
-        self.needs = lookup("needs")
-        self.statuses = lookup("statuses")
-        self.precisions = lookup("precisions")
-        self.sexes = lookup("sexes")
-        self.names = {id(self.categories): "categories", id(self.needs): "needs",
-                      id(self.statuses): "statuses", id(self.precisions): "precisions",
-                      id(self.sexes): "sexes"}
-
-
 def text(value: object) -> str | None:
     if value is None:
         return None
@@ -182,7 +168,8 @@ class RowParser:
         self.osm = osm
         self.towns = towns
         self.has_geometry = has_geometry
-        self.vocab = Vocabularies()
+        # Lookups built once per import: codes, French and English labels, the synonym table.
+        self.vocab = {name: lookup(name) for name in ("categories", "needs", "statuses", "precisions", "sexes")}
 
     def _raw(self, values: Mapping[str, object], code: str) -> object:
         columns = self.by_field.get(code, [])
@@ -193,12 +180,12 @@ class RowParser:
                 return values[column]
         return None
 
-    def _coded(self, row: ParsedRow, code: str, raw: object, lookup: dict[str, str]) -> str | None:
+    def _coded(self, row: ParsedRow, code: str, raw: object, vocabulary: str) -> str | None:
         if raw is None:
             return None
-        found = lookup.get(fold(text(raw)))
+        found = self.vocab[vocabulary].get(fold(text(raw)))
         if found is None:
-            accepted = french_labels(self.vocab.names[id(lookup)])
+            accepted = french_labels(vocabulary)
             row.fail(_("%(field)s: unknown value \"%(value)s\" (accepted: %(labels)s).",
                        field=field_label(code), value=raw, labels=" ; ".join(accepted)), code)
         return found
@@ -228,10 +215,10 @@ class RowParser:
             row.messages.append(_("Example row of the template: not imported."))
             return row
         raw_category = get("category")
-        category = self._coded(row, "category", raw_category, self.vocab.categories)
+        category = self._coded(row, "category", raw_category, "categories")
         source_text = text(get("source")) or (self.options.source or "").strip() or None
         description = text(get("description"))
-        precision = self._coded(row, "precision", get("precision"), self.vocab.precisions)
+        precision = self._coded(row, "precision", get("precision"), "precisions")
         if self.osm is not None:
             result = self._osm(row, values, name)
             if result is None:
@@ -270,11 +257,11 @@ class RowParser:
         if fallback_contact is not None and not self.options.allow_fallback:
             row.warn(_("Only an administrator can mark fallback contacts: column ignored."))
             fallback_contact = None
-        status = self._coded(row, "status", get("status"), self.vocab.statuses) or "active"
-        sexes = self._coded(row, "sexes", get("sexes"), self.vocab.sexes)
+        status = self._coded(row, "status", get("status"), "statuses") or "active"
+        sexes = self._coded(row, "sexes", get("sexes"), "sexes")
         needs = []
         for raw_need in items(get("needs")):
-            code = self._coded(row, "needs", raw_need, self.vocab.needs)
+            code = self._coded(row, "needs", raw_need, "needs")
             if code:
                 needs.append(code)
         minimum_age = self._convert(row, "minimum_age", get("minimum_age"), whole,
