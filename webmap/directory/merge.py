@@ -125,8 +125,10 @@ def _display(session: Session, group: FieldGroup, data: ServiceInput) -> str:
             value = _("confidential") if value else None
         elif name == "fallback_contact":
             value = _("yes") if value else _("no")
-        elif name in ("lon", "lat"):
-            value = f"{value:.5f}"
+        elif name == "lon":
+            continue  # shown with the latitude, as the record's page does
+        elif name == "lat":
+            value = f"{data.lat:.5f}, {data.lon:.5f}" if data.lon is not None else None
         if value not in (None, ""):
             parts.append(str(value))
     return " · ".join(parts)
