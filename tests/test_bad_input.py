@@ -367,7 +367,8 @@ def test_more_than_ten_phone_numbers_are_refused_by_the_form_and_the_import(app,
     with app.test_request_context("/"):
         report = import_file(db_session, data, "foyers.csv", ImportOptions(), dry_run=True)
     assert [row.status for row in report.rows] == ["error"]
-    assert report.rows[0].messages[-1].endswith("10 numéros de téléphone au plus.")
+    messages = report.rows[0].messages  # the same pass also says it repeats the form's record
+    assert any(m.endswith("10 numéros de téléphone au plus.") for m in messages), messages
 
 
 def test_the_printed_table_cuts_long_cells_and_never_fails(client, make):

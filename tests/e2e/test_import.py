@@ -146,7 +146,7 @@ def test_editor_imports_a_csv_after_a_dry_run_that_names_the_bad_row(live_server
     assert bad.count() == 1
     cells = bad.locator("td").all_inner_texts()
     assert cells[:3] == ["3", "Erreur", BAD["nom"]]  # line 3 of the file (the header is line 1)
-    assert cells[5].startswith("Catégorie : valeur inconnue « orphelinat » (acceptées : ")
+    assert cells[5].startswith("Catégorie : valeur inconnue « orphelinat » (valeurs acceptées : Centre social ; ")
     assert page.locator("tr.wt-row-ok").count() == 0  # only the rows with remarks, by default
     leave_out = page.get_by_role(
         "button", name="Importer les lignes valides (1) et laisser de côté les lignes en erreur (1)"

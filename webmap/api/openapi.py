@@ -124,6 +124,12 @@ def api_paths(max_limit: int) -> dict:
                 ],
                 "responses": {
                     "200": {"description": "Feature", "content": {GEOJSON: {"schema": s.SERVICE}}},
+                    "301": {
+                        "description": "The record was merged into another one: `Location` is the "
+                                       "remaining record's address, `merged_into` its id.",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                        "content": {"application/json": {"schema": s.MERGED}},
+                    },
                     "404": ERROR,
                 },
             }

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
 from ..directory import query as directory
+from ..directory.merge import final_record
 from ..directory.service import LIVE_STATUSES
 from ..errors import BadParameter
 from ..extensions import db
@@ -69,7 +70,14 @@ def services():
 
 @bp.get("/api/v1/services/<service_id>")
 def service(service_id: str):
-    feature = directory.get_service(db.session, parse_uuid(service_id), current_viewer())
+    wanted = parse_uuid(service_id)
+    target = final_record(db.session, wanted)
+    if target is not None:  # merged into another record: that one's address
+        response = jsonify(error="merged", detail={"merged_into": str(target)}, merged_into=str(target))
+        response.status_code = 301
+        response.headers["Location"] = url_for("api.service", service_id=str(target))
+        return response
+    feature = directory.get_service(db.session, wanted, current_viewer())
     return _geojson(feature)
 
 

@@ -296,6 +296,10 @@ def coverage(levels) -> dict:
 
 ERROR = _object({"error": STRING, "detail": {}})
 
+# A record merged into another one (0013_dedupe): 301 to the remaining record's address.
+MERGED = _object({"error": {"type": "string", "enum": ["merged"]}, "merged_into": UUID,
+                  "detail": _object({"merged_into": UUID})})
+
 PLACE_SUGGESTION = _object(
     {"id": INTEGER, "name": STRING},
     {

@@ -58,6 +58,9 @@ class ServiceForm(FlaskForm):
     fallback_contact = BooleanField(
         _l("National fallback contact: listed under “If nobody answers” in every referral answer")
     )
+    confirm_distinct = BooleanField(
+        _l("I have checked: this is another structure than the one(s) above, add it anyway")
+    )
 
     def set_choices(self, organizations, allow_new: bool) -> None:
         self.organization_id.choices = [("", _("— Choose —"))] + [(str(o.id), o.name) for o in organizations]

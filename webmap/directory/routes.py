@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from urllib.parse import urlsplit
 
@@ -33,7 +34,8 @@ from ..history.labels import (
 )
 from ..models import AppUser, ChangeProposal, Organization
 from ..viewer import current_viewer
-from . import bp, service
+from . import bp, merge, service
+from .duplicates import DuplicateSuspected
 from .filters import parse_list_filters
 from .forms import OrganizationForm, RejectForm, ServiceForm, service_input
 from .query import STALE_AFTER_DAYS, get_service, search_services
@@ -133,8 +135,16 @@ def index():
 # --- detail -------------------------------------------------------------------------------------
 
 
+def _moved(service_id: uuid.UUID, endpoint: str):
+    """A 301 to the record ``service_id`` was merged into, or None when it was not merged."""
+    target = merge.final_record(db.session, service_id)
+    return redirect(url_for(endpoint, service_id=target), 301) if target else None
+
+
 @bp.get("/services/<uuid:service_id>")
 def detail(service_id: uuid.UUID):
+    if moved := _moved(service_id, ".detail"):
+        return moved
     viewer = current_viewer()
     record = service.get_service_record(db.session, service_id)
     feature = get_service(db.session, service_id, viewer)
@@ -143,6 +153,9 @@ def detail(service_id: uuid.UUID):
     pending = []
     if roles.is_staff(current_user):
         pending = [p for p in service.proposals(db.session, current_user) if p.service_id == service_id]
+    # The records merged into this one: their own history stays readable here.
+    merged = [(old, _readable(history_records.service_history(db.session, old.id, viewer)))
+              for old in merge.merged_into_this(db.session, service_id)]
     return render_template(
         "directory/detail.html",
         title=record.name,
@@ -155,7 +168,14 @@ def detail(service_id: uuid.UUID):
         **service_availability(db.session, service_id, clock.now()),
         # A service's links to its places say nothing the place's own entries do not.
         **_history_context([c for c in changes if c.resource_type != "service_at_location"]),
+        merged=merged,
+        merged_names=value_names(db.session, [c for _old, changes in merged for c in changes]),
+        can_merge=roles.is_admin(current_user),
     )
+
+
+def _readable(changes: list) -> list:
+    return [c for c in changes if c.resource_type != "service_at_location"]
 
 
 def _history_context(history: list) -> dict:
@@ -175,12 +195,13 @@ def _all_errors(data, errors: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-def _render_form(form: ServiceForm, errors: dict, record=None, status: int = 200, proposal: bool = False):
+def _render_form(form: ServiceForm, errors: dict, record=None, status: int = 200, proposal: bool = False,
+                 duplicates=()):
     title = _("Edit %(name)s", name=record.name) if record else _("Add a structure")
     return (
         render_template(
             "directory/form.html", title=title, form=form, errors=errors, record=record, proposal=proposal,
-            can_set_fallback=roles.is_admin(current_user),
+            can_set_fallback=roles.is_admin(current_user), duplicates=duplicates,
         ),
         status,
     )
@@ -210,11 +231,16 @@ def create():
         else:
             data.capacity_updated = dt.date.today() if data.capacity is not None else None
             try:
-                record = service.create_service(db.session, current_user, data)
+                record = service.create_service(db.session, current_user, data,
+                                                confirmed_distinct=bool(form.confirm_distinct.data))
                 db.session.commit()
             except ValidationFailed as exc:
                 db.session.rollback()
                 errors = exc.errors
+            except DuplicateSuspected as exc:
+                db.session.rollback()
+                return _render_form(form, {"duplicate": _("This structure may already be in the directory.")},
+                                    status=422, duplicates=exc.duplicates)
             except service.PermissionDenied as exc:
                 db.session.rollback()
                 errors = {"organization": exc.error}
@@ -227,6 +253,8 @@ def create():
 @bp.route("/services/<uuid:service_id>/edit", methods=["GET", "POST"])
 @role_required(roles.EDITOR)
 def edit(service_id: uuid.UUID):
+    if moved := _moved(service_id, ".edit"):
+        return moved
     record = service.get_service_record(db.session, service_id)
     direct = roles.can_edit(current_user, record.organization_id)
     # A proposal keeps the service's organization; a direct edit may move it to another of one's own.
@@ -464,3 +492,53 @@ def organization_history(organization_id: uuid.UUID):
         organization=organization,
         **_history_context(changes),
     )
+
+
+# --- merging two records ------------------------------------------------------------------------
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def _record_id(text: str | None) -> uuid.UUID | None:
+    """A record's id, or the address of its page pasted as it is."""
+    found = _UUID.search(text or "")
+    return uuid.UUID(found.group(0)) if found else None
+
+
+@bp.route("/merge", methods=["GET", "POST"])
+@role_required(roles.ADMIN)
+def merge_page():
+    values = request.form if request.method == "POST" else request.args
+    keep_id, drop_id = _record_id(values.get("keep")), _record_id(values.get("drop"))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if keep_id is None or drop_id is None:
+            abort(400)
+        choices = {g.key: request.form.get(f"choice:{g.key}", merge.KEEP) for g in merge.GROUPS}
+        try:
+            kept = merge.merge_services(db.session, current_user, keep_id, drop_id, choices)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash(_("The two records were merged into “%(name)s”; the other one's address now leads here.",
+                    name=kept.name), "success")
+            return redirect(url_for(".detail", service_id=kept.id))
+    keep = service.get_service_record(db.session, keep_id) if keep_id else None
+    drop = service.get_service_record(db.session, drop_id) if drop_id else None
+    rows, suggestions = [], []
+    for record in (keep, drop):
+        if record is not None and record.merged_into is not None:
+            errors = {"merged": _("“%(name)s” was already merged into another record.", name=record.name)}
+            keep, drop = None, None
+    if keep is not None and drop is not None:
+        rows = merge.merge_rows(db.session, service.service_input_from(db.session, keep),
+                                service.service_input_from(db.session, drop))
+    elif keep is not None and keep.merged_into is None:
+        suggestions = service.possible_duplicates(db.session, keep)
+    return render_template(
+        "directory/merge.html", title=_("Merge two records"), keep=keep, drop=drop, rows=rows,
+        suggestions=suggestions, errors=errors, choices=request.form if errors else {},
+        KEEP=merge.KEEP, DROP=merge.DROP, BOTH=merge.BOTH,
+    ), 422 if errors else 200

@@ -30,11 +30,13 @@ from ..models import (
     Service,
     ServiceAtLocation,
 )
+from .duplicates import DuplicateSuspected, candidate_of, find_duplicates
 from .hours import format_hours
 from .languages import format_languages
 from .query import STALE_AFTER_DAYS, stale_cutoff
 from .records import ServiceInput, confirm_service, first_location, save_service, set_service_status, validate
 from .schedules import stored_languages, stored_openings
+from .validation import ValidationFailed
 
 PAGE_SIZE = 25
 LIVE_STATUSES = ("active", "planned")
@@ -162,13 +164,31 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
-def create_service(session: Session, user, data: ServiceInput) -> Service:
-    """Add a service: admins anywhere (also for a new organization), editors for their own."""
+def possible_duplicates(session: Session, service: Service):
+    """The records ``service`` may repeat (the rules of ``duplicates``), for the merge page."""
+    data = service_input_from(session, service)
+    try:
+        clean = validate(session, data)
+    except ValidationFailed:  # an old record below today's rules: compared by what it has
+        clean = {"name": data.name, "phones": data.phones}
+    return find_duplicates(session, [candidate_of(0, data, clean)], exclude=[service.id]).get(0, [])
+
+
+def create_service(session: Session, user, data: ServiceInput, confirmed_distinct: bool = False) -> Service:
+    """Add a service: admins anywhere (also for a new organization), editors for their own.
+
+    A record that looks like one already in the directory (``duplicates``) raises
+    ``DuplicateSuspected`` unless the person confirmed it is another structure.
+    """
     _require(roles.can_create(user))
     if data.organization_id is None:
         _require(roles.is_admin(user))
     elif not roles.can_edit(user, data.organization_id):
         raise PermissionDenied(_("You can only add services to your own organizations."))
+    if not confirmed_distinct:
+        found = find_duplicates(session, [candidate_of(0, data, validate(session, data))])
+        if found:
+            raise DuplicateSuspected(found[0])
     return save_service(session, data)
 
 

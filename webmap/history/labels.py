@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import taxonomy
-from ..models import AdminArea, AppUser, Organization, Place
+from ..models import AdminArea, AppUser, Organization, Place, Service
 
 ACTION_LABELS: dict[str, object] = {
     "create": _l("Created"),
@@ -23,6 +23,7 @@ ACTION_LABELS: dict[str, object] = {
     "verify": _l("Confirmed as still accurate"),
     "revert": _l("Reverted"),
     "approve": _l("Proposal approved"),
+    "merge": _l("Merged"),
 }
 
 RESOURCE_LABELS: dict[str, object] = {
@@ -65,6 +66,7 @@ FIELD_LABELS: dict[str, object] = {
     "confidential": _l("Confidential place"),
     "public_contact": _l("Public contact point"),
     "fallback_contact": _l("Fallback contact"),
+    "merged_into": _l("Merged into"),
     "geom": _l("Position"),
     "number": _l("Phone number"),
     "type": _l("Type"),
@@ -106,13 +108,14 @@ HIDDEN_ON_PAGES = frozenset({"service_id", "location_id", "type"})
 
 def value_names(session: Session, changes) -> dict[tuple[str, str], str]:
     """Readable names for the identifiers in ``changes``: organizations, accounts, towns, areas."""
-    wanted: dict[str, set[str]] = {"organization_id": set(), "assured_by": set(), "place_id": set(), "pcode": set()}
+    wanted: dict[str, set[str]] = {"organization_id": set(), "assured_by": set(), "place_id": set(), "pcode": set(),
+                                   "merged_into": set()}
     for change in changes:
         for f in change.fields:
             for text in (f.previous, f.replacement):
                 if text is None:
                     continue
-                if f.name in ("organization_id", "assured_by", "place_id"):
+                if f.name in ("organization_id", "assured_by", "place_id", "merged_into"):
                     wanted[f.name].add(text)
                 elif f.name.endswith("_pcode"):
                     wanted["pcode"].add(text)
@@ -125,6 +128,9 @@ def value_names(session: Session, changes) -> dict[tuple[str, str], str]:
         rows = session.execute(select(Organization.id, Organization.name).where(
             Organization.id.in_(uuids(wanted["organization_id"]))))
         names.update({("organization_id", str(i)): n for i, n in rows})
+    if wanted["merged_into"]:
+        rows = session.execute(select(Service.id, Service.name).where(Service.id.in_(uuids(wanted["merged_into"]))))
+        names.update({("merged_into", str(i)): n for i, n in rows})
     if wanted["assured_by"]:
         rows = session.execute(select(AppUser.id, AppUser.name).where(AppUser.id.in_(uuids(wanted["assured_by"]))))
         names.update({("assured_by", str(i)): n for i, n in rows})

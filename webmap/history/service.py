@@ -268,6 +268,8 @@ def revert_entry(session: Session, entry_id: int) -> None:
     identity = _identity(mapper, entry.resource_id)
     obj = session.get(mapper.class_, identity if len(identity) > 1 else identity[0])
     action = entry.last_action_type
+    if action == "merge" and entry.resource_type not in RECORD_REVERSIBLE:
+        raise RevertRefused(_("A merge cannot be undone field by field."), {"id": entry_id})
     with audit_context(session, action="revert", reverts=entry.id):
         if action in FIELD_ACTIONS:
             if obj is None:

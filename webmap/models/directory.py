@@ -93,6 +93,8 @@ class Location(Timestamped, Base):
 
 class Service(Timestamped, Base):
     __tablename__ = "service"
+    # The history shows a merged record's last change (the merge) on the record it went into too.
+    __audit_parent__ = "merged_into"
     __table_args__ = (
         CheckConstraint(_one_of("category", CATEGORIES), name="category"),
         CheckConstraint(_one_of("status", SERVICE_STATUSES), name="status"),
@@ -140,6 +142,9 @@ class Service(Timestamped, Base):
     # Listed under "If nobody answers" in every referral answer (the helpline 116, national
     # focal points): see webmap/directory/fallback.py.
     fallback_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Merged into that record (webmap/directory/merge.py, 0013_dedupe): kept with its history,
+    # unlinked from its places, left out of every list; its pages and API answer redirect there.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service.id"), index=True)
 
     organization: Mapped[Organization] = relationship(back_populates="services")
     locations: Mapped[list[ServiceAtLocation]] = relationship(back_populates="service")

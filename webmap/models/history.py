@@ -23,7 +23,7 @@ from .accounts import AppUser
 from .base import Base, Timestamped, new_id
 from .directory import Service
 
-ACTION_TYPES = ("create", "update", "delete", "deactivate", "reactivate", "verify", "revert", "approve")
+ACTION_TYPES = ("create", "update", "delete", "deactivate", "reactivate", "verify", "revert", "approve", "merge")
 PROPOSAL_STATUSES = ("pending", "approved", "rejected")
 PROPOSAL_KINDS = ("edit", "deactivate")
 

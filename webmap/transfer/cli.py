@@ -28,12 +28,15 @@ STATUS_LABELS = {"ok": "ok", "warning": "attention", "duplicate": "doublon", "sk
 @click.option("--skip-invalid", is_flag=True,
               help="Write the valid rows and leave out the rows in error (default: write nothing "
                    "when any row is in error).")
+@click.option("--left-out", "left_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --skip-invalid: write the rows left out (errors, duplicates) to this CSV "
+                   "file, to fix and import again.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
               help="Language of the report.")
 @click.option("--all-rows", is_flag=True, help="List every row, not only those with remarks.")
 def import_command(file: Path, dry_run: bool, mapping: tuple[str, ...], source: str | None,
-                   organization: str | None, category: str | None, as_candidates: bool, skip_invalid: bool, lang: str,
-                   all_rows: bool) -> None:
+                   organization: str | None, category: str | None, as_candidates: bool, skip_invalid: bool,
+                   left_out: Path | None, lang: str, all_rows: bool) -> None:
     """Import services from FILE (CSV, GeoJSON, GeoPackage or zipped Shapefile)."""
     from ..history import set_actor
     from .importer import import_file  # pyogrio and GDAL load only for this command
@@ -59,6 +62,7 @@ def import_command(file: Path, dry_run: bool, mapping: tuple[str, ...], source: 
             click.echo(f"import : {len(report.created)} service(s) créé(s) — lot {report.batch_id}")
             if report.errors:
                 click.echo(f"import : {len(report.errors)} ligne(s) en erreur laissée(s) de côté.")
+            _write_left_out(report, left_out)
             return
         session.rollback()
         if report.errors and not report.skip_invalid:
@@ -69,6 +73,19 @@ def import_command(file: Path, dry_run: bool, mapping: tuple[str, ...], source: 
             click.echo(f"essai : {len(report.to_write)} service(s) seraient créés ; rien n'a été écrit.")
         else:
             click.echo("import : aucune ligne à importer.")
+
+
+def _write_left_out(report, path: Path | None) -> None:
+    from .report import left_out_csv, left_out_rows
+
+    rows = left_out_rows(report)
+    if not rows:
+        return
+    numbers = ", ".join(str(r["row"]) for r in rows)
+    click.echo(f"import : ligne(s) laissée(s) de côté : {numbers}.")
+    if path is not None:
+        path.write_bytes(left_out_csv(list(report.mapping), rows))
+        click.echo(f"import : lignes à corriger écrites dans {path} (à corriger puis réimporter).")
 
 
 def _print(report, all_rows: bool) -> None:
@@ -86,7 +103,8 @@ def _print(report, all_rows: bool) -> None:
         label = STATUS_LABELS[row.status]
         name = f" « {row.name} »" if row.name else ""
         text = " ".join(row.messages)
-        line = f"  {row.number:>5} {label:<9}{name} {text}".rstrip()
+        links = " ".join(f"/directory/services/{d.service_id}" for d in row.duplicates if d.service_id)
+        line = f"  {row.number:>5} {label:<9}{name} {text} {links}".rstrip()
         click.echo(click.style(line, fg="red") if row.status == ERROR else line)
     counts = report.counts
     click.echo("  bilan : " + ", ".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items()))

@@ -2,9 +2,12 @@
 
 Flask-free (but for translated messages): bytes + options in, an :class:`ImportReport` out. Every
 row goes through the directory's one write path (``validate`` for the dry run, ``save_service``
-for the commit) so it is checked exactly like the form. Duplicates — same folded name within
-200 m, or same phone number — against the database and within the file are reported and never
-written. The commit runs in a savepoint: one failing row and nothing at all is written.
+for the commit) so it is checked exactly like the form, and every fault of a row is reported in
+the same pass. Duplicates (``webmap.directory.duplicates``: same folded name in the same town or
+sous-préfecture, same phone number, very similar name within 2 km), against the database and
+within the file, are reported with the record they repeat and not written — unless the row
+says it is another structure (column "doublon confirmé" = oui), which the report says too.
+The commit runs in a savepoint: one failing row and nothing at all is written.
 """
 
 from __future__ import annotations
@@ -19,15 +22,17 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..directory.duplicates import Candidate, FileIndex, candidate_of, find_duplicates
 from ..directory.records import save_service, validate
-from ..directory.validation import SHORT_CODE, ValidationFailed
+from ..directory.validation import InvalidValue, ValidationFailed, normalise_phone
 from ..history import audit_context
-from ..models import Location, Organization, Phone, Place, Service, ServiceAtLocation
+from ..models import Organization, Place, Service
 from ..models.transfer import ImportBatch, ImportedService
 from ..text import fold
 from .limits import DEFAULT_LIMITS, ImportRejected, Limits
 from .mapping import IGNORE, REQUIRED, auto_mapping, columns_by_field, detect_osm, field_label, resolve_mapping
 from .readers import SourceTable, check_degrees, read_upload
+from .report import left_out_rows
 from .rows import (
     DUPLICATE,
     ERROR,
@@ -39,10 +44,8 @@ from .rows import (
     ParsedRow,
     RowParser,
     TownMatch,
-    distance_km,
 )
 
-DUPLICATE_DISTANCE_M = 200
 # Côte d'Ivoire's bounding box with a margin, to recognise swapped latitude/longitude.
 COUNTRY_BOX = (-8.8, 4.1, -2.3, 10.9)
 
@@ -117,7 +120,7 @@ def plan_import(
     rows = [parser.parse(source) for source in table.rows]
     _check_swapped(rows)
     for row in rows:
-        if row.status in WRITTEN:
+        if row.data is not None and row.status in (*WRITTEN, ERROR):
             _validate(session, row)
     _mark_duplicates(session, rows)
     return ImportReport(
@@ -195,19 +198,37 @@ def _check_swapped(rows: list[ParsedRow]) -> None:
 
 
 def _validate(session: Session, row: ParsedRow) -> None:
+    """The directory's checks, adding every fault the row parser has not already reported."""
     try:
         clean = validate(session, row.data)
     except ValidationFailed as exc:
         for name, message in exc.errors.items():
-            label = _error_label(name)
-            if message.casefold().startswith(label.casefold()):  # the message names its field
-                row.fail(message[:1].upper() + message[1:])
-            else:
-                row.fail(_("%(field)s: %(message)s", field=label, message=message))
+            if name not in row.failed:
+                label = _error_label(name)
+                if message.casefold().startswith(label.casefold()):  # the message names its field
+                    row.fail(message[:1].upper() + message[1:], name)
+                else:
+                    row.fail(_("%(field)s: %(message)s", field=label, message=message), name)
+        row.candidate = Candidate(row.number, row.data.name, row.data.lon, row.data.lat,
+                                  tuple(_normalised(row.data.phones)), town=row.data.town)
+        return
+    if row.status == ERROR:  # a fault the directory does not check (a date, yes or no)
+        row.candidate = candidate_of(row.number, row.data, clean)
         return
     row.phones = clean["phones"]
+    row.candidate = candidate_of(row.number, row.data, clean)
     if row.data.town is None and clean["situation"].town:
         row.town = clean["situation"].town
+
+
+def _normalised(phones: list[str]) -> list[str]:
+    result = []
+    for raw in phones:
+        try:
+            result.append(normalise_phone(raw))
+        except InvalidValue:
+            continue
+    return result
 
 
 def _error_label(name: str) -> str:
@@ -219,78 +240,39 @@ def _error_label(name: str) -> str:
 
 
 def _mark_duplicates(session: Session, rows: list[ParsedRow]) -> None:
-    candidates = [row for row in rows if row.status in WRITTEN]
-    if not candidates:
+    """Flag the rows that repeat a record of the directory or an earlier row of the file.
+
+    A flagged row is not written, unless it says it is another structure ("doublon confirmé");
+    a row in error is told about its look-alikes too, so that one pass reports everything.
+    """
+    checked = [row for row in rows if row.candidate is not None and row.status in (*WRITTEN, ERROR)]
+    if not checked:
         return
-    keys = {fold(row.data.name) for row in candidates}
-    existing_names: dict[str, list] = {}
-    for chunk in _chunks(sorted(keys), 500):
-        found = session.execute(
-            select(
-                Service.id, Service.name, Service.name_key,
-                func.ST_X(Location.geom).label("lon"), func.ST_Y(Location.geom).label("lat"),
-            )
-            .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
-            .join(Location, Location.id == ServiceAtLocation.location_id)
-            .where(Service.name_key.in_(chunk))
-        ).all()
-        for r in found:
-            existing_names.setdefault(r.name_key, []).append(r)
-    numbers = {p for row in candidates for p in row.phones if not SHORT_CODE.match(p)}
-    existing_phones: dict[str, list] = {}
-    for chunk in _chunks(sorted(numbers), 500):
-        found = session.execute(
-            select(Phone.number, Service.id, Service.name)
-            .join(Service, Service.id == Phone.service_id)
-            .where(Phone.number.in_(chunk))
-        ).all()
-        for r in found:
-            existing_phones.setdefault(r.number, []).append(r)
-    seen_names: dict[str, list[ParsedRow]] = {}
-    seen_phones: dict[str, ParsedRow] = {}
-    for row in candidates:
-        key = fold(row.data.name)
-        point = (row.data.lon, row.data.lat)
-        reason = None
-        for other in existing_names.get(key, []):
-            metres = distance_km(point, (other.lon, other.lat)) * 1000
-            if metres <= DUPLICATE_DISTANCE_M:
-                reason = _("Duplicate of \"%(name)s\", already in the directory %(metres)d m away.",
-                           name=other.name, metres=metres)
-                break
-        if reason is None:
-            for number in row.phones:
-                if number in existing_phones:
-                    other = existing_phones[number][0]
-                    reason = _("Same phone number (%(number)s) as \"%(name)s\", already in the "
-                               "directory.", number=number, name=other.name)
-                    break
-        if reason is None:
-            for other in seen_names.get(key, []):
-                metres = distance_km(point, (other.data.lon, other.data.lat)) * 1000
-                if metres <= DUPLICATE_DISTANCE_M:
-                    reason = _("Duplicate of row %(row)d of the file (same name, %(metres)d m away).",
-                               row=other.number, metres=metres)
-                    break
-        if reason is None:
-            for number in row.phones:
-                if number in seen_phones:
-                    reason = _("Same phone number (%(number)s) as row %(row)d of the file.",
-                               number=number, row=seen_phones[number].number)
-                    break
-        if reason is not None:
-            row.status = DUPLICATE
-            row.messages.insert(0, reason + " " + _("Not imported."))
+    existing = find_duplicates(session, [row.candidate for row in checked])
+    earlier = FileIndex()
+    for row in checked:
+        found = list(existing.get(row.number, []))
+        repeated = earlier.match(row.candidate)
+        if repeated is not None:
+            found.append(repeated)
+        row.duplicates = found
+        if not found:
+            if row.status in WRITTEN:
+                earlier.add(row.candidate)
             continue
-        seen_names.setdefault(key, []).append(row)
-        for number in row.phones:
-            if not SHORT_CODE.match(number):
-                seen_phones.setdefault(number, row)
-
-
-def _chunks(values: list, size: int):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+        reasons = " ".join(d.message() for d in found)
+        if row.status == ERROR:
+            row.messages.append(reasons)
+        elif row.duplicate_ok:
+            row.warn(reasons + " " + _("Imported anyway: the row says it is another structure "
+                                       "(column “%(column)s”).", column=field_label("duplicate_ok")))
+            earlier.add(row.candidate)
+        else:
+            row.status = DUPLICATE
+            row.messages.insert(0, reasons + " " + _(
+                "Not imported. If it is another structure, write “oui” in a column “%(column)s”; "
+                "if it is the same, update the existing record instead.",
+                column=field_label("duplicate_ok")))
 
 
 def commit_import(
@@ -312,6 +294,7 @@ def commit_import(
         return report
     org_ids = _organization_ids(session)
     created: list[tuple[ParsedRow, Service]] = []
+    row = None
     try:
         with session.begin_nested(), audit_context(session, note=f"import: {filename}"):
             for row in report.to_write:
@@ -330,7 +313,7 @@ def commit_import(
                                             row_number=row.number, external_ref=row.external_ref))
             session.flush()
     except ValidationFailed as exc:
-        failing = created[-1][0] if created else report.to_write[0]
+        failing = row or report.to_write[0]
         failing.fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
         return report
     report.committed = True
@@ -361,7 +344,9 @@ def _record_batch(session, report, options, batch, actor, data, table) -> Import
         session.add(batch)
     batch.status = "committed"
     batch.content = None
-    batch.report = {**report.summary(), "committed": True, "created": len(report.to_write)}
+    batch.report = {**report.summary(), "committed": True, "created": len(report.to_write),
+                    # what was left out, to fix and import again (report.left_out_csv)
+                    "columns": list(table.columns), "left_out": left_out_rows(report)}
     batch.committed_at = dt.datetime.now(dt.UTC)
     session.flush()
     return batch

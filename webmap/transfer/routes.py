@@ -34,8 +34,9 @@ from .limits import DEFAULT_LIMITS, ImportRejected
 from .mapping import FIELDS, resolve_mapping
 from .readers import FORMATS as READ_FORMATS
 from .readers import read_upload
-from .report import report_csv
+from .report import left_out_csv, report_csv
 from .rows import DUPLICATE, ERROR, OK, SKIPPED, WARNING, ImportOptions
+from .template import values_csv
 
 STATUS_LABELS = {
     OK: _l("OK"),
@@ -309,6 +310,17 @@ def import_commit(batch_id: uuid.UUID):
     return redirect(url_for("transfer.import_preview", batch_id=batch_id))
 
 
+@bp.get("/directory/import/<uuid:batch_id>/left-out.csv")
+@role_required(roles.EDITOR)
+def import_left_out_csv(batch_id: uuid.UUID):
+    """The rows a committed import left out (in error, duplicates), to fix and import again."""
+    batch = _batch(batch_id)
+    if batch.status != "committed" or not (batch.report or {}).get("left_out"):
+        abort(404)
+    content = left_out_csv(batch.report.get("columns") or [], batch.report["left_out"])
+    return _download(content, "webmap-lignes-a-corriger.csv", "text/csv; charset=utf-8", private=True)
+
+
 @bp.post("/directory/import/<uuid:batch_id>/cancel")
 @role_required(roles.EDITOR)
 def import_cancel(batch_id: uuid.UUID):
@@ -338,3 +350,10 @@ def import_history():
 def import_template():
     content = TEMPLATE_CSV.read_bytes()
     return _download(content, "webmap-modele-import.csv", "text/csv; charset=utf-8", private=False)
+
+
+@bp.get("/directory/import/values.csv")
+@role_required(roles.EDITOR)
+def import_values():
+    """Every value the import accepts, field by field: the template's second file."""
+    return _download(values_csv(), "webmap-valeurs-acceptees.csv", "text/csv; charset=utf-8", private=False)

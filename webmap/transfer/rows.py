@@ -13,12 +13,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..directory.duplicates import Candidate, Duplicate
 from ..directory.records import ServiceInput
 from ..spreadsheet import FORMULA_START
-from ..taxonomy import CATEGORIES, LOCATION_PRECISIONS, NEEDS, SERVICE_STATUSES, SEXES
+from ..synonyms import french_labels, lookup
 from ..text import fold
 from .mapping import OSM_AMENITIES, OSM_ATTRIBUTION, OsmProfile, field_label
 from .readers import SourceRow
@@ -30,11 +30,10 @@ LIST_SEPARATORS = re.compile(r"\s*[;|,\n]\s*")
 PHONE_SEPARATORS = re.compile(r"\s*(?:[;|,\n]|\s/\s|\bou\b|\bor\b)\s*")
 TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
 FALSE = {"non", "n", "no", "false", "faux", "0"}
-SEX_SYNONYMS = {
-    "all": ("tous", "toutes", "mixte", "les deux", "filles et garcons", "garcons et filles", "f m", "m f"),
-    "female": ("f", "fille", "filles", "feminin", "girls"),
-    "male": ("m", "g", "garcon", "garcons", "masculin", "boys"),
-}
+# The example row of the template (data/templates/services_template.csv) is never imported.
+EXAMPLE_PREFIX = "exemple"
+# Fields the row parser reports itself, as ``records.validate`` names them (so a fault is told once).
+VALIDATED_AS = {"minimum_age": "age", "maximum_age": "age"}
 
 
 @dataclass
@@ -71,37 +70,23 @@ class ParsedRow:
     town: str | None = None
     phones: list[str] = field(default_factory=list)  # normalised, once validated
     own_organization: bool = False  # no organization given: the structure is its own
+    duplicate_ok: bool = False  # the row says it is another structure than its look-alikes
+    failed: set[str] = field(default_factory=set)  # fields already reported (validate's names)
+    candidate: Candidate | None = None  # what the duplicate rules compare
+    duplicates: list[Duplicate] = field(default_factory=list)
+    source_values: dict[str, object] = field(default_factory=dict)  # the row as read, for a re-import
+    source_point: tuple[float, float] | None = None  # its geometry's point (lon, lat)
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str, field_name: str | None = None) -> None:
         self.status = ERROR
         self.messages.append(message)
+        if field_name:
+            self.failed.add(VALIDATED_AS.get(field_name, field_name))
 
     def warn(self, message: str) -> None:
         if self.status == OK:
             self.status = WARNING
         self.messages.append(message)
-
-
-def _labels_in(vocabulary: Mapping[str, object]) -> dict[str, str]:
-    """folded code and folded French/English labels → code."""
-    result = {fold(code): code for code in vocabulary}
-    for lang in ("fr", "en"):
-        with force_locale(lang):
-            result.update({fold(str(label)): code for code, label in vocabulary.items()})
-    return result
-
-
-class Vocabularies:
-    """Lookups built once per import (labels are rendered in both languages)."""
-
-    def __init__(self) -> None:
-        self.categories = _labels_in(CATEGORIES)
-        self.needs = _labels_in(NEEDS)
-        self.statuses = _labels_in(SERVICE_STATUSES)
-        self.precisions = _labels_in(LOCATION_PRECISIONS)
-        self.sexes = _labels_in(SEXES)
-        for code, words in SEX_SYNONYMS.items():
-            self.sexes.update({fold(w): code for w in words})
 
 
 def text(value: object) -> str | None:
@@ -183,7 +168,8 @@ class RowParser:
         self.osm = osm
         self.towns = towns
         self.has_geometry = has_geometry
-        self.vocab = Vocabularies()
+        # Lookups built once per import: codes, French and English labels, the synonym table.
+        self.vocab = {name: lookup(name) for name in ("categories", "needs", "statuses", "precisions", "sexes")}
 
     def _raw(self, values: Mapping[str, object], code: str) -> object:
         columns = self.by_field.get(code, [])
@@ -194,14 +180,14 @@ class RowParser:
                 return values[column]
         return None
 
-    def _coded(self, row: ParsedRow, code: str, raw: object, lookup: dict[str, str]) -> str | None:
+    def _coded(self, row: ParsedRow, code: str, raw: object, vocabulary: str) -> str | None:
         if raw is None:
             return None
-        found = lookup.get(fold(text(raw)))
+        found = self.vocab[vocabulary].get(fold(text(raw)))
         if found is None:
-            row.fail(_("%(field)s: unknown value \"%(value)s\" (accepted: %(codes)s).",
-                       field=field_label(code), value=raw,
-                       codes=", ".join(sorted(set(lookup.values())))))
+            accepted = french_labels(vocabulary)
+            row.fail(_("%(field)s: unknown value \"%(value)s\" (accepted: %(labels)s).",
+                       field=field_label(code), value=raw, labels=" ; ".join(accepted)), code)
         return found
 
     def _convert(self, row: ParsedRow, code: str, raw: object, convert, problem: str):
@@ -211,23 +197,28 @@ class RowParser:
             return convert(raw)
         except (ValueError, TypeError, OverflowError):
             row.fail(_("%(field)s: %(problem)s (\"%(value)s\").", field=field_label(code),
-                       problem=problem, value=raw))
+                       problem=problem, value=raw), code)
             return None
 
     def parse(self, source: SourceRow) -> ParsedRow:
         values = source.values
-        row = ParsedRow(number=source.number)
+        row = ParsedRow(number=source.number, source_values=dict(values), source_point=source.point)
         if all(v is None for v in values.values()) and source.point is None:
             row.status = SKIPPED
             row.messages.append(_("Empty row."))
             return row
         get = lambda code: self._raw(values, code)  # noqa: E731
         name = text(get("name"))
+        if name and fold(name).startswith(EXAMPLE_PREFIX) and not fold(name)[7:8].isalnum():
+            row.name = name
+            row.status = SKIPPED
+            row.messages.append(_("Example row of the template: not imported."))
+            return row
         raw_category = get("category")
-        category = self._coded(row, "category", raw_category, self.vocab.categories)
+        category = self._coded(row, "category", raw_category, "categories")
         source_text = text(get("source")) or (self.options.source or "").strip() or None
         description = text(get("description"))
-        precision = self._coded(row, "precision", get("precision"), self.vocab.precisions)
+        precision = self._coded(row, "precision", get("precision"), "precisions")
         if self.osm is not None:
             result = self._osm(row, values, name)
             if result is None:
@@ -250,24 +241,27 @@ class RowParser:
             row.own_organization = True
         row.name, row.category = name, category
         if not name:
-            row.fail(_("%(field)s: missing.", field=field_label("name")))
+            row.fail(_("%(field)s: missing.", field=field_label("name")), "name")
+            row.failed.add("organization")  # named after the structure: nothing more to say
         if not category and raw_category is None:
-            row.fail(_("%(field)s: missing.", field=field_label("category")))
+            row.fail(_("%(field)s: missing.", field=field_label("category")), "category")
         if not source_text:
-            row.fail(_("%(field)s: missing.", field=field_label("source")))
+            row.fail(_("%(field)s: missing.", field=field_label("source")), "source")
         lonlat, town_precision = self._position(row, source, get)
         confidential = self._convert(row, "confidential", get("confidential"), boolean,
                                      _("expected yes or no")) or False
         fallback_contact = self._convert(row, "fallback_contact", get("fallback_contact"), boolean,
                                          _("expected yes or no"))
+        row.duplicate_ok = bool(self._convert(row, "duplicate_ok", get("duplicate_ok"), boolean,
+                                              _("expected yes or no")))
         if fallback_contact is not None and not self.options.allow_fallback:
             row.warn(_("Only an administrator can mark fallback contacts: column ignored."))
             fallback_contact = None
-        status = self._coded(row, "status", get("status"), self.vocab.statuses) or "active"
-        sexes = self._coded(row, "sexes", get("sexes"), self.vocab.sexes)
+        status = self._coded(row, "status", get("status"), "statuses") or "active"
+        sexes = self._coded(row, "sexes", get("sexes"), "sexes")
         needs = []
         for raw_need in items(get("needs")):
-            code = self._coded(row, "needs", raw_need, self.vocab.needs)
+            code = self._coded(row, "needs", raw_need, "needs")
             if code:
                 needs.append(code)
         minimum_age = self._convert(row, "minimum_age", get("minimum_age"), whole,
@@ -282,14 +276,14 @@ class RowParser:
         phones = get("phones") or []
         if not phones and not text(get("email")):
             row.warn(_("No phone number nor e-mail: contacts to be verified."))
-        if row.status == ERROR:
-            return row
+        # Built even for a row in error: the directory's checks then report every other fault
+        # of the row in the same pass (the importer leaves out the fields already reported).
         row.data = ServiceInput(
-            name=name,
-            category=category,
+            name=name or "",
+            category=category or "",
             organization_id=self.options.organization_id,
             organization_name=organization,
-            source=source_text,
+            source=source_text or "",
             lon=lonlat[0] if lonlat else None,
             lat=lonlat[1] if lonlat else None,
             precision=town_precision or precision or "approximate",
@@ -353,7 +347,7 @@ class RowParser:
     def _position(self, row: ParsedRow, source: SourceRow, get):
         """(lon, lat) and "town" when the point is the gazetteer town's; errors on the row."""
         if source.geometry_error:
-            row.fail(source.geometry_error)
+            row.fail(source.geometry_error, "position")
             return None, None
         if source.geometry_note:
             row.warn(source.geometry_note)
@@ -363,22 +357,23 @@ class RowParser:
             raw_lon, raw_lat = get("longitude"), get("latitude")
             if raw_lon is not None or raw_lat is not None:
                 if raw_lon is None or raw_lat is None:
-                    row.fail(_("Position: longitude and latitude must both be given."))
+                    row.fail(_("Position: longitude and latitude must both be given."), "position")
                     return None, None
                 try:
                     point = (number(raw_lon), number(raw_lat))
                 except ValueError:
                     row.fail(_("Position: \"%(lon)s\", \"%(lat)s\" are not numbers.", lon=raw_lon,
-                               lat=raw_lat))
+                               lat=raw_lat), "position")
                     return None, None
         match = self.towns.get(fold(town)) if town else None
         if point is None:
             if town is None:
-                row.fail(_("Position: no geometry, coordinates or town."))
+                row.fail(_("Position: no geometry, coordinates or town."), "position")
                 return None, None
             if match is None:
                 row.fail(_("Position: the town \"%(town)s\" is not in the gazetteer; give "
-                           "coordinates.", town=town))
+                           "coordinates.", town=town), "position")
+                row.failed.add("town")
                 return None, None
             row.warn(_("Position: centre of the town %(town)s (gazetteer).", town=match.name))
             if match.homonyms > 1:
