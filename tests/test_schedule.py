@@ -350,8 +350,9 @@ def test_import_reads_horaires_and_langues(db_session, fr):
     data = _csv(
         '"Centre importé A",ngo,ONG Import Horaires,Test,-5.03,7.69,"lun-ven 08:00-17:00; sam 08:00-12:00",'
         '"français, dioula"',
-        '"Centre importé B",ngo,ONG Import Horaires,Test,-5.04,7.69,24h/24,bci',
-        '"Centre importé C",ngo,ONG Import Horaires,Test,-5.05,7.69,,',
+        # Far apart: names this close within 2 km would be flagged as duplicates of each other.
+        '"Centre importé B",ngo,ONG Import Horaires,Test,-5.34,7.69,24h/24,bci',
+        '"Centre importé C",ngo,ONG Import Horaires,Test,-5.65,7.69,,',
     )
     report = import_file(db_session, data, "horaires.csv", ImportOptions(), dry_run=False)
     assert report.committed, [(r.number, r.messages) for r in report.rows]
