@@ -368,8 +368,8 @@ def test_a_bad_horaires_row_blocks_the_whole_import(db_session, fr):
     services = db_session.scalar(select(func.count()).select_from(Service))
     data = _csv(
         '"Centre importé D",ngo,ONG Import Horaires,Test,-5.03,7.69,"lun-ven 08:00-17:00",français',
-        '"Centre importé E",ngo,ONG Import Horaires,Test,-5.04,7.69,"lun-vendredy 08:00-17:00",français',
-        '"Centre importé F",ngo,ONG Import Horaires,Test,-5.05,7.69,"lun 09:00-12:00","français, klingon"',
+        '"Centre importé E",ngo,ONG Import Horaires,Test,-5.34,7.69,"lun-vendredy 08:00-17:00",français',
+        '"Centre importé F",ngo,ONG Import Horaires,Test,-5.65,7.69,"lun 09:00-12:00","français, klingon"',
     )
     report = import_file(db_session, data, "horaires.csv", ImportOptions(), dry_run=False)
     assert not report.committed
