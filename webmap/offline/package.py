@@ -43,7 +43,10 @@ from ..text import fold
 
 FORMAT = 1  # bumped when the package's layout changes (store.js drops an older layout)
 BOUNDARY_SIMPLIFY = 0.01  # degrees, as the referral page's map draws them online
-COORDINATE_DIGITS = 6  # displayed points and places (0.1 m): distances as the server's
+# Places as the server's gazetteer holds them (6 decimals). Displayed service points keep every
+# digit the database holds: a few centimetres of rounding would be enough to move a road estimate
+# (straight km × 1.3, rounded up) across a whole kilometre now and then (the parity test found one).
+COORDINATE_DIGITS = 6
 
 SERVICE_FIELDS = (
     "id", "name", "category", "needs", "minimum_age", "maximum_age", "sexes", "status",
@@ -103,7 +106,7 @@ def _services(session: Session, connection) -> list[list]:
     )
     for row in rows:
         points.setdefault(row.service_id, []).append(
-            [row.town, row.public_contact, _round(row.lon), _round(row.lat), 1 if row.confidential else 0]
+            [row.town, row.public_contact, row.lon, row.lat, 1 if row.confidential else 0]
         )
     services = session.execute(
         select(Service).where(Service.status.in_(LIVE_STATUSES), Service.id.in_(list(points) or [None]))
