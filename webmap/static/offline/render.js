@@ -30,6 +30,13 @@
     return node;
   }
 
+  /* Jinja's urlencode filter (Python's quote, "/" kept): encodeURIComponent leaves !'()* as they are. */
+  function urlencode(value) {
+    return encodeURIComponent(value).replace(/[!'()*]/g, function (c) {
+      return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+    }).replace(/%2F/g, "/");
+  }
+
   function tel(number) {
     var cleaned = String(number).replace(/[^\d+]/g, "");
     return cleaned.slice(0, 1) + cleaned.slice(1).replace(/\+/g, "");
@@ -132,7 +139,7 @@
           call ? el("a", { className: "rf-button rf-call", "data-role": "call", href: "tel:" + tel(call),
                            text: r.phones.length ? M.call : fill(M.call_number, { number: call }) }) : null,
           el("a", { className: "rf-button rf-button-light rf-route", "data-role": "route",
-                    href: "geo:" + r.lat + "," + r.lon + "?q=" + r.lat + "," + r.lon + "(" + encodeURIComponent(r.name) + ")", text: M.directions })
+                    href: "geo:" + r.lat + "," + r.lon + "?q=" + r.lat + "," + r.lon + "(" + urlencode(r.name) + ")", text: M.directions })
         ]),
         el("details", { className: "rf-more" }, [
           el("summary", { text: M.details }),
