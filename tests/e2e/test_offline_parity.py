@@ -1,7 +1,8 @@
 """The search offline gives the server's answer: 300 random searches (seeded) over a synthetic
 directory, run by the server (webmap.referral) and by the browser (webmap/static/offline/search.js
 in Chromium, over the package the server builds of the same data): the same ids in the same
-order, distances within 0.1 km, the same questions and suggestions for typed names."""
+order, distances within 0.1 km, the same road estimates, whom to ask instead for a result without
+a phone, and the same questions and suggestions for typed names."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from webmap.errors import WebmapError
 from webmap.models import Location, ServiceAtLocation
 from webmap.offline import package
 from webmap.offline.messages import catalogues
-from webmap.referral import nearest
+from webmap.referral import fallback, nearest
 from webmap.taxonomy import CATEGORIES, NEEDS
 
 pytestmark = pytest.mark.e2e
@@ -104,7 +105,11 @@ def _server(db_session, case: dict) -> dict:
         suggestions = (exc.detail or {}).get("suggestions", []) if isinstance(exc.detail, dict) else []
         return {"error": type(exc).__name__, "suggestions": [s.get("id", s.get("pcode")) for s in suggestions]}
     result = nearest.find_nearest(db_session, origin, criteria)
+    connection = db_session.connection().connection.driver_connection
+    fallback.ask_instead(connection, result.results, fallback.fallback_contacts(connection))
     return {"ids": [r["id"] for r in result.results], "km": [r["distance_km"] for r in result.results],
+            "ask": [r["ask_instead"] for r in result.results], "full": [r["full"] for r in result.results],
+            "masked": [r["masked"] for r in result.results],
             "road": [r["road_km_estimate"] for r in result.results], "origin": [origin.lat, origin.lon],
             "hint": (result.hint or {}).get("max_km")}
 
@@ -116,6 +121,8 @@ BROWSER = """([pkg, queries]) => {
         if (a.error) return {error: a.error.question ? "AmbiguousOrigin" : a.error.parameter,
                              suggestions: a.error.suggestions.map(s => s.id !== undefined ? s.id : s.pcode)};
         return {ids: a.results.map(r => r.id), km: a.results.map(r => r.distance_km),
+                ask: a.results.map(r => r.ask_instead), full: a.results.map(r => r.full),
+                masked: a.results.map(r => r.masked),
                 road: a.results.map(r => r.road_km_estimate), origin: [a.origin.lat, a.origin.lon],
                 hint: a.hint ? a.hint.max_km : null};
     });
@@ -152,7 +159,8 @@ def test_the_browser_search_gives_the_servers_answer(app, db_session, make, live
             answered += bool(server["ids"])
             same = ("ids" in browser and server["ids"] == browser["ids"] and server["road"] == browser["road"]
                     and all(abs(a - b) <= 0.1 for a, b in zip(server["km"], browser["km"], strict=True))
-                    and server["hint"] == browser["hint"])
+                    and server["hint"] == browser["hint"] and server["ask"] == browser["ask"]
+                    and server["full"] == browser["full"] and server["masked"] == browser["masked"])
         if not same:
             differences.append((case["query"], server, browser))
     assert answered > CASES / 2  # most searches find something: the comparison is not of empty lists
