@@ -124,6 +124,7 @@ def test_the_odienne_search_and_a_shared_link_work_offline(live_server, phone):
     sheet.wait_for_function("() => document.querySelector('.rf-sheet[data-offline]') !== null", timeout=20_000)
     assert sheet.locator(".rf-sheet-list h2").first.inner_text() == ODIENNE_CHPM
     assert "Si personne ne répond" in sheet.locator(".rf-sheet").inner_text()
+    assert sheet.locator(".rf-sheet-map circle").count() == sheet.locator(".rf-sheet-list > li").count() == 3
     screenshot(sheet, "referral-sheet-offline.png")
 
 

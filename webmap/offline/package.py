@@ -191,6 +191,12 @@ def _boundaries(session: Session) -> dict:
     return {"country": collection("0"), "regions": collection("1")}
 
 
+def _line_style(layer_id: str) -> dict:
+    """A boundary layer's stroke and fill from the one catalogue (the printed sheet's map)."""
+    style = layers.layer(layer_id).style
+    return {"color": style.color, "weight": style.weight, "fill": style.fill_color}
+
+
 def rules() -> dict:
     """The constants of the search, from the server's own modules (one source for both)."""
     m = matching
@@ -237,6 +243,8 @@ def build(session: Session, connection, messages: dict, now: dt.datetime | None 
         "rules": rules(),
         # Category colours of the one layer catalogue (the pages' symbols).
         "colors": {code: style.color for code, style in layers.CATEGORY_STYLES.items()},
+        "icon_colors": {code: style.icon_color for code, style in layers.CATEGORY_STYLES.items()},
+        "line_styles": {name: _line_style(name) for name in ("regions", "country")},
         "messages": messages,
     }
     body = json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
