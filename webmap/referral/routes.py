@@ -19,6 +19,7 @@ from ..assets.routes import vendor_url
 from ..directory.languages import LANGUAGES
 from ..errors import BadParameter, WebmapError
 from ..extensions import db
+from ..offline.messages import page_messages as offline_messages
 from ..viewer import current_viewer
 from . import bp, fallback, nearest, sheet
 from .messages import page_error
@@ -230,6 +231,7 @@ def index():
             {"text": str(a.text), "url": a.url} for a in layers.attributions(["country", "regions", "services"])
         ],
         "view": layers.INITIAL_VIEW,
+        "categoryColors": {code: style.color for code, style in layers.CATEGORY_STYLES.items()},
         "messages": {
             "noPlace": _("No town or village found"),
             "searching": _("Searching…"),
@@ -241,6 +243,7 @@ def index():
             "origin": _("Origin"),
             "loadError": _("The search failed: check the connection and try again."),
             "copied": _("Link copied"),
+            **offline_messages(),
         },
     }
     html = render_template(
