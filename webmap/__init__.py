@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .mapview import bp as map_bp
     from .planning import bp as planning_bp
     from .referral import bp as referral_bp
+    from .suggest import bp as suggest_bp
     from .transfer import bp as transfer_bp
 
     app.register_blueprint(api_bp)
@@ -55,5 +56,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(map_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(referral_bp)
+    app.register_blueprint(suggest_bp)
     app.register_blueprint(transfer_bp)
     return app

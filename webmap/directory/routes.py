@@ -61,7 +61,7 @@ def history_resource(resource_type: str) -> str:
 
 
 @bp.context_processor
-def _helpers() -> dict:
+def template_helpers() -> dict:
     return {
         "roles": roles,
         "vocab": taxonomy.vocabulary_labels(),
@@ -355,7 +355,7 @@ def proposals():
     org_names = {}
     for proposal in service.proposals(db.session, current_user, status):
         rows = []
-        if proposal.status == "pending":
+        if proposal.status == "pending" and proposal.kind not in ("report", "new"):
             for name, now, proposed in service.proposal_differences(db.session, proposal):
                 rows.append((name, _as_text(now), _as_text(proposed)))
                 if name == "organization_id":

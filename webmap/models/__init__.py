@@ -4,7 +4,7 @@ from .accounts import AppUser, LoginAttempt, UserSession, user_organization
 from .base import Base
 from .directory import Location, Organization, Phone, Service, ServiceAtLocation, ServicePoint
 from .geo import AdminArea, Place, ReferenceDataset
-from .history import AuditEntry, ChangeProposal
+from .history import AuditEntry, ChangeProposal, VerificationLink
 from .planning import Campaign, CampaignArea, CampaignPart, CampaignUnit, RiskZone  # noqa: F401
 from .transfer import ImportBatch, ImportedService  # noqa: F401
 
@@ -24,5 +24,6 @@ __all__ = [
     "ServiceAtLocation",
     "ServicePoint",
     "UserSession",
+    "VerificationLink",
     "user_organization",
 ]
