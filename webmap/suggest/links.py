@@ -161,7 +161,8 @@ def correct(session: Session, token: str, data: ServiceInput, now: dt.datetime |
     """The structure's corrections, validated like any change, queued for moderation."""
     now = now or utcnow()
     link = open_link(session, token, now, lock=True)
-    validate(session, data)  # ValidationFailed lists every problem
+    clean = validate(session, data)  # ValidationFailed lists every problem
+    data.phones, data.email = clean["phones"], clean["email"]  # as they would be stored
     proposal = ChangeProposal(
         service_id=link.service_id,
         organization_id=link.service.organization_id,
