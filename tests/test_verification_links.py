@@ -107,7 +107,8 @@ def test_an_expired_link_says_so(client, db_session, world):
     assert response.status_code == 410
     page = html.unescape(response.get_data(as_text=True))
     assert "Ce lien de vérification a expiré" in page and ADDRESS not in page
-    assert client.post(f"/verify/{token}/confirm", data={"csrf_token": csrf_token(client, "/suggest")}).status_code == 410
+    token_form = {"csrf_token": csrf_token(client, "/suggest")}
+    assert client.post(f"/verify/{token}/confirm", data=token_form).status_code == 410
     db_session.expire_all()
     assert db_session.get(Service, world["shelter"].id).assured_date is None
 

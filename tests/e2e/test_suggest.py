@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from webmap.models import ChangeProposal, Location, Organization, Phone, Service, ServiceAtLocation
 from webmap.text import fold
 
-from .conftest import purge, recording_page, screenshot
+from .conftest import purge, recording_page, screenshot, wait_for_map
+from .test_csp import WATCH
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +46,9 @@ def chpm(database_url):
 
 @pytest.fixture()
 def phone_page(browser):
-    yield from recording_page(browser, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    for page in recording_page(browser, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True):
+        page.add_init_script(WATCH)  # Content-Security-Policy violations, in window.__csp
+        yield page
 
 
 def test_a_visitor_reports_a_wrong_phone_from_the_record_on_a_phone(live_server, phone_page, chpm, database_url):
@@ -64,6 +67,7 @@ def test_a_visitor_reports_a_wrong_phone_from_the_record_on_a_phone(live_server,
     page.get_by_label("Téléphone", exact=True).fill("07 08 09 10 11")
     page.get_by_label("D'où vient cette information ?").fill("J'ai appelé le 2 décembre")
     screenshot(page, "suggest-375.png")
+    assert page.evaluate("() => window.__csp") == []
     page.get_by_role("button", name="Envoyer").click()
     page.wait_for_function("() => document.querySelector('[data-role=sent]') !== null")
     assert "Merci" in page.locator("[data-role=sent]").inner_text()
@@ -80,3 +84,18 @@ def test_a_visitor_reports_a_wrong_phone_from_the_record_on_a_phone(live_server,
                 "+225 07 07 00 00 01"]
     finally:
         engine.dispose()
+
+
+def test_the_map_popup_links_to_the_form(live_server, page, chpm):
+    page.goto(live_server + "/")
+    wait_for_map(page)
+    service_id = str(chpm["service"])
+    assert page.evaluate("(id) => webmap.showService(id)", service_id)
+    popup = page.locator(f'.wm-popup[data-service-id="{service_id}"]')
+    popup.wait_for(state="visible")
+    report = popup.get_by_role("link", name="Signaler une erreur")
+    assert report.get_attribute("href") == f"/suggest?service={service_id}"
+    assert popup.get_by_role("link", name="Proposer une structure").get_attribute("href") == "/suggest"
+    report.click()
+    page.wait_for_url(re.compile(r"/suggest\?service="))
+    assert NAME in page.locator("[data-about]").inner_text()
