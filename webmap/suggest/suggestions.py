@@ -146,10 +146,10 @@ def starting_point(session: Session, proposal: ChangeProposal) -> ServiceInput:
         data.category = text["category"]
     if text.get("phone"):
         data.phones = [text["phone"]]
-    if text.get("source"):
-        told = _("Public suggestion of %(date)s: %(source)s", date=proposal.created_at.strftime("%Y-%m-%d"),
-                 source=text["source"])
-        data.source = f"{data.source} ; {told}" if data.source else told
+    # The suggester's own words stay in the queue (never public): the record's source only says
+    # where the change came from; the moderator may add more.
+    told = _("Public suggestion of %(date)s", date=proposal.created_at.strftime("%Y-%m-%d"))
+    data.source = f"{data.source} ; {told}" if data.source else told
     return data
 
 
