@@ -37,7 +37,7 @@ from . import bp, service
 from .filters import parse_list_filters
 from .forms import OrganizationForm, RejectForm, ServiceForm, service_input
 from .query import STALE_AFTER_DAYS, get_service, search_services
-from .records import validate
+from .records import all_errors
 from .validation import ValidationFailed
 
 # --- template helpers ---------------------------------------------------------------------------
@@ -166,11 +166,7 @@ def _history_context(history: list) -> dict:
 
 def _all_errors(data, errors: dict[str, str]) -> dict[str, str]:
     """Fields that could not be read, plus every rule the rest breaks: all shown at once."""
-    try:
-        validate(db.session, data)
-    except ValidationFailed as exc:
-        return {**exc.errors, **errors}
-    return errors
+    return all_errors(db.session, data, errors)
 
 
 def _render_form(form: ServiceForm, errors: dict, record=None, status: int = 200, proposal: bool = False):

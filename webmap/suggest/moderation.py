@@ -13,19 +13,11 @@ from ..auth import roles
 from ..auth.decorators import role_required
 from ..directory import service as directory
 from ..directory.forms import ServiceForm, service_input
-from ..directory.records import validate
+from ..directory.records import all_errors
 from ..directory.validation import ValidationFailed
 from ..extensions import db
 from ..models import ChangeProposal
 from . import bp, pages, suggestions  # noqa: F401  (pages: helpers and error pages)
-
-
-def _all_errors(data, errors: dict[str, str]) -> dict[str, str]:
-    try:
-        validate(db.session, data)
-    except ValidationFailed as exc:
-        return {**exc.errors, **errors}
-    return errors
 
 
 def _render(form: ServiceForm, proposal: ChangeProposal, errors: dict, status: int = 200):
@@ -52,7 +44,7 @@ def accept(proposal_id: uuid.UUID):
         if not roles.is_admin(current_user):
             data.fallback_contact = None  # administrators only: kept as it is
         if errors:
-            errors = _all_errors(data, errors)
+            errors = all_errors(db.session, data, errors)
         else:
             record = proposal.service
             unchanged = record is not None and record.capacity == data.capacity

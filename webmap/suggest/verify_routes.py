@@ -41,14 +41,15 @@ def _refused(exc: links.LinkRefused):
                            message=REFUSALS[exc.reason](), reason=exc.reason), exc.status
 
 
-def _record_page(link, form: CorrectionForm | None = None, errors: dict | None = None, status: int = 200):
+def _record_page(link, token: str, form: CorrectionForm | None = None, errors: dict | None = None,
+                 status: int = 200):
     service = link.service
     feature = get_service(db.session, service.id, PUBLIC)
     return render_template(
         "suggest/verify.html" if form is None else "suggest/correct.html",
         title=_("Verify the record of %(name)s", name=service.name),
         record=service, p=feature["properties"], details=directory.service_input_from(db.session, service),
-        link=link, token=request.view_args["token"], form=form, errors=errors or {}, correctable=CORRECTABLE,
+        link=link, token=token, form=form, errors=errors or {}, correctable=CORRECTABLE,
     ), status
 
 
@@ -59,7 +60,7 @@ def verify(token: str):
         link = links.open_link(db.session, token)
     except links.LinkRefused as exc:
         return _refused(exc)
-    return _record_page(link)
+    return _record_page(link, token)
 
 
 @bp.post("/verify/<token>/confirm")
@@ -85,7 +86,7 @@ def verify_corrections(token: str):
     form.set_choices([link.service.organization], allow_new=False)
     if request.method == "GET":
         form.fill(current)
-        return _record_page(link, form)
+        return _record_page(link, token, form)
     errors: dict[str, str] = {"form": _("The form could not be read: please send it again.")}
     if form.validate_on_submit():
         form.keep(current)
@@ -107,7 +108,7 @@ def verify_corrections(token: str):
             else:
                 return render_template("suggest/verify_done.html", title=_("Thank you"), record=link.service,
                                        outcome="corrected")
-    return _record_page(link, form, errors, 422)
+    return _record_page(link, token, form, errors, 422)
 
 
 # --- staff: links of one structure ---------------------------------------------------------------
