@@ -91,7 +91,7 @@ def verify_corrections(token: str):
     if form.validate_on_submit():
         form.keep(current)
         data, errors = service_input(form, db.session)
-        data.fallback_contact = None  # kept as it is
+        data.fallback_contact = current.fallback_contact  # not the structure's to change
         data.capacity_updated = current.capacity_updated
         if not errors:
             try:
