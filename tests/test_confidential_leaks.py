@@ -44,6 +44,7 @@ MOVED = {BOUAKE_SHELTER: (-5.21874, 7.86143), PRIKRO_SHELTER: (-5.40862, 8.02117
 
 ADDRESS_FORM = "Quartier Zérobaléa, lot 4417"
 ADDRESS_IMPORT = "Cour Yokossi derrière la pompe"
+FORGED_TOKEN = "Zm9yZ2VkLXZlcmlmaWNhdGlvbi10b2tlbg"
 
 # Routes that serve the code's own files, not data.
 NOT_DATA = {
@@ -284,6 +285,14 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "auth.users": ["/auth/users"],
         "auth.user_new": ["/auth/users/new"],
         "auth.user_edit": [f"/auth/users/{unknown}"],
+        "suggest.form": ["/suggest"] + [f"/suggest?service={i}" for i in ids],
+        # A verification link shows its structure's confidential details to whoever holds it
+        # (tests/test_verification_links.py); without one, nothing.
+        "suggest.verify": [f"/verify/{FORGED_TOKEN}"],
+        "suggest.verify_corrections": [f"/verify/{FORGED_TOKEN}/corrections"],
+        "suggest.accept": [f"/directory/suggestions/{unknown}/accept"],
+        "suggest.service_links": [f"/directory/services/{i}/verification-links" for i in ids],
+        "suggest.verification_campaign": ["/directory/verification"],
     }
 
 

@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .offline import bp as offline_bp
     from .planning import bp as planning_bp
     from .referral import bp as referral_bp
+    from .suggest import bp as suggest_bp
     from .transfer import bp as transfer_bp
 
     app.register_blueprint(api_bp)
@@ -57,5 +58,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(offline_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(referral_bp)
+    app.register_blueprint(suggest_bp)
     app.register_blueprint(transfer_bp)
     return app

@@ -45,6 +45,8 @@ def limits_from_env(env) -> dict:
             "print": env.get("WEBMAP_RATE_LIMIT_PRINT", "20 per minute;200 per hour"),
             "atlas": env.get("WEBMAP_RATE_LIMIT_ATLAS", "2 per minute;12 per hour"),
             "export": env.get("WEBMAP_RATE_LIMIT_EXPORT", "10 per minute;100 per hour"),
+            # Public suggestions sent from one address (webmap.suggest).
+            "suggest": env.get("WEBMAP_RATE_LIMIT_SUGGEST", "5 per hour;20 per day"),
         },
         # Where the counts live: this worker's memory, or Redis (every worker and server).
         "WEBMAP_RATE_LIMIT_STORAGE": env.get("REDIS_URL") or "memory://",

@@ -4,7 +4,11 @@
 * editor — creates and edits the services of their own organization(s); a change to another
   organization's service becomes a proposal waiting for an admin;
 * referral — referral staff: reads confidential details, changes nothing;
-* the public (no account) reads public data only.
+* the public (no account) reads public data only; it may send suggestions (``webmap.suggest``),
+  which wait in the moderation queue.
+
+Suggestions about a service (a public report, a structure's own corrections) are decided by
+admins and by the editors of the service's organization; a proposed new structure by admins.
 
 Functions take any object with Flask-Login's user protocol (``current_user``), so they work for
 the anonymous user too, and never import Flask.
@@ -93,3 +97,16 @@ def can_decide_proposals(user) -> bool:
 
 def can_revert(user) -> bool:
     return is_admin(user)
+
+
+def can_decide_suggestion(user, organization_id: uuid.UUID | None) -> bool:
+    """May accept or reject a suggestion sent without an account about a service of
+    ``organization_id`` (None: a proposed new structure, admins only)."""
+    if organization_id is None:
+        return is_admin(user)
+    return can_edit(user, organization_id)
+
+
+def can_send_verification_links(user, organization_id: uuid.UUID | None) -> bool:
+    """May make, list and revoke the self-verification links of ``organization_id``'s services."""
+    return can_edit(user, organization_id)

@@ -154,6 +154,16 @@ def validate(session: Session, data: ServiceInput) -> dict:
     return clean
 
 
+def all_errors(session: Session, data: ServiceInput, unread: dict[str, str]) -> dict[str, str]:
+    """The fields a form could not read (``unread``), plus every rule the rest breaks: a form
+    shows them all at once."""
+    try:
+        validate(session, data)
+    except ValidationFailed as exc:
+        return {**exc.errors, **unread}
+    return unread
+
+
 def first_location(session: Session, service: Service) -> Location:
     """The service's first location (the one forms and imports edit)."""
     return session.scalars(

@@ -39,7 +39,7 @@ from .duplicates import DuplicateSuspected
 from .filters import parse_list_filters
 from .forms import OrganizationForm, RejectForm, ServiceForm, service_input
 from .query import STALE_AFTER_DAYS, get_service, search_services
-from .records import validate
+from .records import all_errors, validate
 from .schedules import service_availability
 from .validation import ValidationFailed
 
@@ -64,7 +64,7 @@ def history_resource(resource_type: str) -> str:
 
 
 @bp.context_processor
-def _helpers() -> dict:
+def template_helpers() -> dict:
     return {
         "roles": roles,
         "vocab": taxonomy.vocabulary_labels(),
@@ -188,11 +188,7 @@ def _history_context(history: list) -> dict:
 
 def _all_errors(data, errors: dict[str, str]) -> dict[str, str]:
     """Fields that could not be read, plus every rule the rest breaks: all shown at once."""
-    try:
-        validate(db.session, data)
-    except ValidationFailed as exc:
-        return {**exc.errors, **errors}
-    return errors
+    return all_errors(db.session, data, errors)
 
 
 def _render_form(form: ServiceForm, errors: dict, record=None, status: int = 200, proposal: bool = False,
@@ -385,7 +381,7 @@ def proposals():
     org_names = {}
     for proposal in service.proposals(db.session, current_user, status):
         rows = []
-        if proposal.status == "pending":
+        if proposal.status == "pending" and proposal.kind not in ("report", "new"):
             for name, now, proposed in service.proposal_differences(db.session, proposal):
                 rows.append((name, _as_text(now), _as_text(proposed)))
                 if name == "organization_id":

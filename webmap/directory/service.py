@@ -30,6 +30,7 @@ from ..models import (
     Service,
     ServiceAtLocation,
 )
+from ..models.history import SUGGESTION_KINDS
 from .duplicates import DuplicateSuspected, candidate_of, find_duplicates
 from .hours import format_hours
 from .languages import format_languages
@@ -239,10 +240,13 @@ def change_status(session: Session, user, service: Service, status: str) -> Serv
 
 
 def proposals(session: Session, user, status: str = "pending") -> list[ChangeProposal]:
-    """Admins see every proposal; editors see the ones they made."""
+    """Admins see every proposal; editors see the ones they made, and the suggestions sent
+    without an account about their organizations' services (webmap.suggest)."""
     stmt = select(ChangeProposal).where(ChangeProposal.status == status)
     if not roles.can_decide_proposals(user):
-        stmt = stmt.where(ChangeProposal.proposed_by == user.id)
+        about_theirs = ChangeProposal.kind.in_(SUGGESTION_KINDS) & ChangeProposal.organization_id.in_(
+            list(user.organization_ids))
+        stmt = stmt.where((ChangeProposal.proposed_by == user.id) | about_theirs)
     return list(session.scalars(stmt.order_by(ChangeProposal.created_at.desc(), ChangeProposal.id)))
 
 
@@ -304,9 +308,11 @@ class QueueItem:
 
 
 def verification_queue(
-    session: Session, organization_ids: list[uuid.UUID] | None = None, today: dt.date | None = None
+    session: Session, organization_ids: list[uuid.UUID] | None = None, today: dt.date | None = None,
+    region: str | None = None,
 ) -> list[QueueItem]:
-    """Live services never verified or verified more than ``STALE_AFTER_DAYS`` ago, oldest first."""
+    """Live services never verified or verified more than ``STALE_AFTER_DAYS`` ago, oldest first
+    (of ``organization_ids``, and with a location in the région ``region``, when given)."""
     town = (
         select(Location.town)
         .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
@@ -323,6 +329,12 @@ def verification_queue(
     )
     if organization_ids is not None:
         stmt = stmt.where(Service.organization_id.in_(organization_ids))
+    if region is not None:  # staff pages: the exact location's région
+        stmt = stmt.where(Service.id.in_(
+            select(ServiceAtLocation.service_id)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(Location.adm1_pcode == region)
+        ))
     return [
         QueueItem(row.Service, row.Organization, row.town, days_since(row.Service.assured_date, today))
         for row in session.execute(stmt)

@@ -99,6 +99,23 @@ def _signed_in() -> bool:
     return bool(current_user and current_user.is_authenticated)
 
 
+def client_wait(group: str) -> int | None:
+    """Seconds before this request's client may act again in ``group`` (None: now), for views
+    that count only some requests (the public suggestion form counts what it stores). Staff and
+    an app with rate limits off are never held back."""
+    config = current_app.config
+    if not config["WEBMAP_RATE_LIMIT_ENABLED"] or _signed_in():
+        return None
+    return guard().wait_for(group, request.remote_addr or "unknown", config["WEBMAP_RATE_LIMITS"].get(group, ""))
+
+
+def client_hit(group: str) -> None:
+    """Count one action of this request's client in ``group`` (see :func:`client_wait`)."""
+    config = current_app.config
+    if config["WEBMAP_RATE_LIMIT_ENABLED"] and not _signed_in():
+        guard().hit(group, request.remote_addr or "unknown", config["WEBMAP_RATE_LIMITS"].get(group, ""))
+
+
 def _admit() -> None:
     group = ENDPOINT_GROUPS.get(request.endpoint or "")
     if group is None:

@@ -35,6 +35,8 @@ MESSAGES: dict[str, object] = {
     "precision": _l("Location precision"),
     "masked": _l("Confidential place: shown at town level only."),
     "clusterTitle": _l("%(count)s structures: zoom in to see them"),
+    "reportError": _l("Report an error"),
+    "proposeStructure": _l("Propose a structure"),
 }
 
 

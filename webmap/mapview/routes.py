@@ -7,7 +7,7 @@ carries the script's version, so it is cached for a year like the static files.
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -27,6 +27,7 @@ def _client_config() -> dict:
         lang=str(get_locale()),
         messages=messages.rendered(),
         labels=taxonomy.vocabulary_labels(),
+        suggestUrl=url_for("suggest.form") if "suggest.form" in current_app.view_functions else None,
     )
     return config
 

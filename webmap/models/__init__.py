@@ -13,7 +13,7 @@ from .directory import (
     ServicePoint,
 )
 from .geo import AdminArea, Place, ReferenceDataset
-from .history import AuditEntry, ChangeProposal
+from .history import AuditEntry, ChangeProposal, VerificationLink
 from .planning import Campaign, CampaignArea, CampaignPart, CampaignUnit, RiskZone  # noqa: F401
 from .transfer import ImportBatch, ImportedService  # noqa: F401
 
@@ -35,5 +35,6 @@ __all__ = [
     "ServiceAtLocation",
     "ServicePoint",
     "UserSession",
+    "VerificationLink",
     "user_organization",
 ]

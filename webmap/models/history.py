@@ -7,7 +7,13 @@ the entries written by one transaction, ``parent_id`` ties a phone or a service-
 service, ``actor_id`` is the account, ``reverts_id`` the entry a revert undid. Values are text
 (see ``webmap.history.codec``) so that any column can be restored exactly.
 
-``ChangeProposal`` is an editor's change to another organization's service, waiting for an admin.
+``ChangeProposal`` is the moderation queue: an editor's change to another organization's service,
+waiting for an admin (kinds ``edit``, ``deactivate``: ``payload`` is a ServiceInput), and what people
+without an account send (0014_suggest): a public report of an error on a service (``report``) or a
+proposed new structure (``new``, no service yet), whose ``payload`` holds the form's text as typed,
+and corrections a structure sent through its verification link (``correction``: a ServiceInput).
+
+``VerificationLink`` is a structure's self-verification link: a random token, stored hashed.
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ from .directory import Service
 
 ACTION_TYPES = ("create", "update", "delete", "deactivate", "reactivate", "verify", "revert", "approve", "merge")
 PROPOSAL_STATUSES = ("pending", "approved", "rejected")
-PROPOSAL_KINDS = ("edit", "deactivate")
+PROPOSAL_KINDS = ("edit", "deactivate", "report", "new", "correction")
+# Sent without an account (webmap.suggest): decided by admins and the service's organization's editors.
+SUGGESTION_KINDS = ("report", "new", "correction")
+LINK_OUTCOMES = ("confirmed", "corrected")
 
 
 def _one_of(column: str, codes: tuple[str, ...]) -> str:
@@ -63,8 +72,9 @@ class ChangeProposal(Timestamped, Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
-    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), index=True)
+    # None for a proposed new structure (kind ``new``) until it is accepted.
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organization.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="edit")
     payload: Mapped[dict] = mapped_column(JSONB)  # a ServiceInput, as JSON
     status: Mapped[str] = mapped_column(String(12), default="pending")
@@ -73,6 +83,36 @@ class ChangeProposal(Timestamped, Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)
 
-    service: Mapped[Service] = relationship()
+    service: Mapped[Service | None] = relationship()
     proposer: Mapped[AppUser | None] = relationship(foreign_keys=[proposed_by])
     decider: Mapped[AppUser | None] = relationship(foreign_keys=[decided_by])
+
+
+class VerificationLink(Base):
+    """A link a structure opens without an account to confirm or correct its record.
+
+    Only the SHA-256 of the token is stored (``token_hash``): the link itself is shown once, when
+    it is made. Single purpose (``purpose`` is always ``verify``), one service, usable once
+    (``used_at``, ``outcome``) until ``expires_at`` unless ``revoked_at``.
+    """
+
+    __tablename__ = "verification_link"
+    __table_args__ = (
+        CheckConstraint("purpose = 'verify'", name="purpose"),
+        CheckConstraint("outcome IS NULL OR " + _one_of("outcome", LINK_OUTCOMES), name="outcome"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16), default="verify")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(12))
+
+    service: Mapped[Service] = relationship()
+    creator: Mapped[AppUser | None] = relationship(foreign_keys=[created_by])

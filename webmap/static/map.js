@@ -320,7 +320,19 @@
       el("h3", { className: "wm-popup-title", text: p.name || "", dataset: { field: "name" } }),
       category,
       el("dl", null, rows),
-      p.masked ? el("p", { className: "wm-popup-note", text: messages.masked }) : null
+      p.masked ? el("p", { className: "wm-popup-note", text: messages.masked }) : null,
+      suggestLinks(p)
+    ]);
+  }
+
+  // "Report an error" on this structure, "Propose a structure": the public suggestion form.
+  function suggestLinks(p) {
+    if (!config.suggestUrl) return null;
+    return el("p", { className: "wm-popup-suggest" }, [
+      el("a", { href: config.suggestUrl + "?service=" + encodeURIComponent(p.id || ""), text: messages.reportError,
+                dataset: { action: "report-error" } }),
+      document.createTextNode(" · "),
+      el("a", { href: config.suggestUrl, text: messages.proposeStructure })
     ]);
   }
 
