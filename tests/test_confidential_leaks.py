@@ -272,6 +272,13 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "export.map_png": ["/export/map.png?width=800&height=600"]
         + [f"/export/map.png?{a}&width=600&height=600" for a in region_args[1:4:2]],
         "export.atlas_pdf": ["/export/atlas.pdf"],
+        "feeds.changes_atom": ["/feeds/changes.atom", "/feeds/changes.atom?lang=en",
+                               f"/feeds/changes.atom?organization={first.organization_id}"]
+        + [f"/feeds/changes.atom?{a}" for a in region_args if a.startswith("region=")],
+        "feeds.changes_json": ["/feeds/changes.json",
+                               "/feeds/changes.json?modified_after=2000-01-01T00:00:00Z&limit=500",
+                               f"/feeds/changes.json?organization={first.organization_id}"]
+        + [f"/feeds/changes.json?{a}" for a in region_args if a.startswith("region=")],
         "auth.login": ["/auth/login"],
         "auth.password": ["/auth/password"],
         "auth.users": ["/auth/users"],
