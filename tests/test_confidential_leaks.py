@@ -224,6 +224,7 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "api.openapi": ["/openapi.json"],
         "api.admin_areas": ["/api/v1/admin-areas?level=1&simplify=0.01"],
         "api.places": [f"/api/v1/places?q={name}" for s in shelters for name in (s.village, s.town.name)],
+        "api.towns": ["/api/v1/towns", "/api/v1/towns?limit=500"] + [f"/api/v1/towns?bbox={b}" for b in boxes],
         "api.services": ["/api/v1/services", "/api/v1/services?category=chpm"]
         + [f"/api/v1/services?bbox={b}" for b in boxes]
         + [f"/api/v1/services?q={s.village}" for s in shelters],
