@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from ..auth import roles
 from ..errors import NotFound, WebmapError
 from ..history import audit_context
-from ..text import fold
 from ..models import (
     AdminArea,
     AppUser,
@@ -31,6 +30,7 @@ from ..models import (
     Service,
     ServiceAtLocation,
 )
+from ..text import fold
 from .query import STALE_AFTER_DAYS, stale_cutoff
 from .records import ServiceInput, confirm_service, first_location, save_service, set_service_status, validate
 
