@@ -27,6 +27,8 @@ from ..models import AuditEntry, Location, Service, ServiceAtLocation
 
 # Never in a feed: bookkeeping fields, and who confirmed a record (an account: personal data).
 HIDDEN_FIELDS = HIDDEN_ON_PAGES | {"assured_by"}
+# Said once by the structure itself: a place's and a phone's copy of the organisation.
+REPEATED_FIELDS = {"location": ("organization_id",), "phone": ("organization_id", "location_id")}
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 # Actions that name a change better than "changed", most telling first.
@@ -116,7 +118,9 @@ def _visible(sensitive):
         AuditEntry.field_name.in_(CONFIDENTIAL_FIELDS),
         AuditEntry.resource_id.in_(select(sensitive.c.id)),
     )
-    return and_(AuditEntry.field_name.notin_(HIDDEN_FIELDS), not_(masked))
+    repeated = or_(*(and_(AuditEntry.resource_type == resource, AuditEntry.field_name.in_(names))
+                     for resource, names in REPEATED_FIELDS.items()))
+    return and_(AuditEntry.field_name.notin_(HIDDEN_FIELDS), not_(masked), not_(repeated))
 
 
 def _in_region(region: str):

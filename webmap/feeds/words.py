@@ -28,9 +28,8 @@ def field_lines(change: FeedChange, names: dict) -> list[tuple[str, str]]:
     lines = []
     for f in change.fields:
         resource, _sep, record_action = change.resources.get(f.entry_id, "").partition(":")
-        label = field_label(f.name)
-        old = format_value(f.name, f.previous, names)
-        new = format_value(f.name, f.replacement, names)
+        label = _("Name of the place") if (resource, f.name) == ("location", "name") else field_label(f.name)
+        old, new = (_words(f.name, value, names) for value in (f.previous, f.replacement))
         if record_action == "create" and resource == "phone":
             line = _("Phone number added: %(value)s", value=new)
         elif record_action == "delete" and resource == "phone":
@@ -43,6 +42,13 @@ def field_lines(change: FeedChange, names: dict) -> list[tuple[str, str]]:
             line = _("%(field)s: %(old)s → %(new)s", field=label, old=old, new=new)
         lines.append((f.name, line))
     return lines
+
+
+def _words(name: str, value: str | None, names: dict) -> str:
+    """A stored value as the history pages show it; any yes/no field reads as such."""
+    if value in ("true", "false"):
+        return _("yes") if value == "true" else _("no")
+    return format_value(name, value, names)
 
 
 def readable_names(session: Session, changes: list[FeedChange]) -> dict:
