@@ -133,7 +133,7 @@ def _through_the_import(client, db_session, editor, organization) -> Shelter:
     assert response.status_code == 302
     preview = response.headers["Location"]
     report = client.get(preview).get_data(as_text=True)
-    assert "Importer 1 service" in report, report
+    assert "Importer 1 structure" in report, report
     assert client.post(preview + "/commit", data={"csrf_token": token}).status_code == 302
     return _shelter(db_session, "Centre de transit confidentiel Bêta", ADDRESS_IMPORT)
 
