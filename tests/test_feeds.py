@@ -76,13 +76,13 @@ def test_the_atom_feed_is_atom_1_0_with_one_entry_per_change_in_words(client, ed
         assert entry.find(f"{ATOM}id").text.startswith("urn:uuid:")
         dt.datetime.fromisoformat(entry.find(f"{ATOM}updated").text)
     edit, creation = entries  # newest first
-    assert edit.find(f"{ATOM}title").text == "Modifiée : Centre social de Brobo (CS)"
+    assert edit.find(f"{ATOM}title").text == "Modifiée\u00a0: Centre social de Brobo (CS)"
     content = edit.find(f"{ATOM}content").text
-    assert "Nom : Centre social de Brobo → Centre social de Brobo (CS)" in content
-    assert "Numéro de téléphone : 0707000001 → 0707000002" in content
-    assert "Numéro de téléphone ajouté : 0505000003" in content
-    assert creation.find(f"{ATOM}title").text == "Nouvelle structure : Centre social de Brobo (CS)"  # named as now
-    assert "Catégorie : Centre social" in creation.find(f"{ATOM}content").text
+    assert "Nom\u00a0: Centre social de Brobo → Centre social de Brobo (CS)" in content
+    assert "Numéro de téléphone\u00a0: 0707000001 → 0707000002" in content
+    assert "Numéro de téléphone ajouté\u00a0: 0505000003" in content
+    assert creation.find(f"{ATOM}title").text == "Nouvelle structure\u00a0: Centre social de Brobo (CS)"  # named as now
+    assert "Catégorie\u00a0: Centre social" in creation.find(f"{ATOM}content").text
     body = response.get_data(as_text=True)
     assert "Yao Kouassi" not in body and "yao.kouassi" not in body and "system" not in body
 
@@ -133,7 +133,7 @@ def test_moving_a_confidential_place_changes_no_feed(client, db_session, shelter
     _new_change(db_session)
     _response, root = _atom(client)
     latest = _entries_for(root, shelter.id)[0].find(f"{ATOM}content").text
-    assert latest == "Capacité (places) : — → 12"
+    assert latest == "Capacité (places)\u00a0: — → 12"
 
 
 def test_the_json_feed_syncs_with_modified_after_page_by_page(client, db_session, make):
@@ -154,7 +154,7 @@ def test_the_json_feed_syncs_with_modified_after_page_by_page(client, db_session
     assert later["next"] is None
     assert later["changes"][0]["fields"] == [{
         "field_name": "capacity", "resource_type": "service", "previous_value": None, "replacement_value": "3",
-        "text": "Capacité (places) : — → 3"}]
+        "text": "Capacité (places)\u00a0: — → 3"}]
     seen, url = [], "/feeds/changes.json?modified_after=2031-01-01T00:00:00&limit=2"
     while url:
         page = client.get(url).get_json()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import func, select
 
+from webmap.config import PROJECT_ROOT
 from webmap.i18n import of_name
 from webmap.models import AppUser
 from webmap.text import elide
@@ -96,3 +99,22 @@ def test_an_account_name_is_elided(client, make):
         "active": "y",
     }, follow_redirects=True)
     assert "Le compte d'Aya Traoré a été créé." in _page(response)
+
+
+def test_french_strings_have_their_non_breaking_spaces():
+    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts/french_typography.py"), "--check"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
+
+
+def test_typography_rule():
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("typography", PROJECT_ROOT / "scripts/french_typography.py")
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    nbsp = "\u00a0"
+    assert module.typeset("Nom : %(name)s") == f"Nom{nbsp}: %(name)s"
+    assert module.typeset("Vraiment? Oui!") == f"Vraiment{nbsp}? Oui{nbsp}!"
+    assert module.typeset("à 12:30, voir /?lang=fr") == "à 12:30, voir /?lang=fr"
+    assert module.typeset("« %(a)s » ; suite") == f"« %(a)s »{nbsp}; suite"
