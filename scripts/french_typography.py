@@ -1,7 +1,9 @@
 """French typography in the French catalogues: a non-breaking space before « : », « ; », « ? », « ! ».
 
-    python scripts/french_typography.py          # fix every webmap/**/translations/fr catalogue
-    python scripts/french_typography.py --check  # list the strings to fix, exit 1 if any
+    python scripts/french_typography.py [FOLDER...]          # fix the French catalogues (default: all)
+    python scripts/french_typography.py --check [FOLDER...]  # list the strings to fix, exit 1 if any
+
+FOLDER: a package whose ``translations/fr`` catalogue to take (``webmap/feeds``, ``webmap``).
 
 Only the translated strings change (msgstr), never the msgids. A space before the sign becomes a
 non-breaking one; a ``?``, ``!`` or ``;`` glued to a word gets one. Left alone: signs inside
@@ -32,7 +34,9 @@ def typeset(text: str) -> str:
     return _RULE.sub(space, text)
 
 
-def catalogues() -> list[Path]:
+def catalogues(folders: list[str]) -> list[Path]:
+    if folders:
+        return [ROOT / folder / "translations/fr/LC_MESSAGES/messages.po" for folder in folders]
     return sorted(ROOT.glob("webmap/**/translations/fr/LC_MESSAGES/messages.po"))
 
 
@@ -40,9 +44,9 @@ def _strings(message) -> tuple[str, ...]:
     return (message.string,) if isinstance(message.string, str) else tuple(message.string)
 
 
-def main(check: bool) -> int:
+def main(check: bool, folders: list[str]) -> int:
     wrong = []
-    for path in catalogues():
+    for path in catalogues(folders):
         with path.open("rb") as handle:
             catalog = read_po(handle, locale="fr")
         changed = False
@@ -63,4 +67,5 @@ def main(check: bool) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main("--check" in sys.argv[1:]))
+    arguments = sys.argv[1:]
+    sys.exit(main("--check" in arguments, [a for a in arguments if not a.startswith("--")]))
