@@ -181,7 +181,7 @@ def test_failures_from_one_client_grow_its_delay_and_the_right_password_works_af
         assert _login(client, user.email, "mauvais mot de passe").status_code == 401
     response = _login(client, user.email, TEST_PASSWORD)
     assert response.status_code == 429
-    assert _flash(response) == "Trop de tentatives échouées. Réessayez dans 1 minute(s)."
+    assert _flash(response) == "Trop de tentatives échouées. Réessayez dans 1 minute."
     assert 0 < int(response.headers["Retry-After"]) <= throttle.FIRST_DELAY.total_seconds()
     assert client.get("/directory/dashboard").status_code == 302
     # The refused attempt was not counted (a wait does not extend itself).

@@ -136,7 +136,7 @@ def _through_the_import(client, db_session, editor, organization) -> Shelter:
     assert response.status_code == 302
     preview = response.headers["Location"]
     report = client.get(preview).get_data(as_text=True)
-    assert "Importer 1 service" in report, report
+    assert "Importer 1 structure" in report, report
     assert client.post(preview + "/commit", data={"csrf_token": token}).status_code == 302
     return _shelter(db_session, "Centre de transit confidentiel Bêta", ADDRESS_IMPORT)
 
@@ -227,6 +227,7 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "api.openapi": ["/openapi.json"],
         "api.admin_areas": ["/api/v1/admin-areas?level=1&simplify=0.01"],
         "api.places": [f"/api/v1/places?q={name}" for s in shelters for name in (s.village, s.town.name)],
+        "api.towns": ["/api/v1/towns", "/api/v1/towns?limit=500"] + [f"/api/v1/towns?bbox={b}" for b in boxes],
         "api.services": ["/api/v1/services", "/api/v1/services?category=chpm"]
         + [f"/api/v1/services?bbox={b}" for b in boxes]
         + [f"/api/v1/services?q={s.village}" for s in shelters],
@@ -280,6 +281,13 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "export.map_png": ["/export/map.png?width=800&height=600"]
         + [f"/export/map.png?{a}&width=600&height=600" for a in region_args[1:4:2]],
         "export.atlas_pdf": ["/export/atlas.pdf"],
+        "feeds.changes_atom": ["/feeds/changes.atom", "/feeds/changes.atom?lang=en",
+                               f"/feeds/changes.atom?organization={first.organization_id}"]
+        + [f"/feeds/changes.atom?{a}" for a in region_args if a.startswith("region=")],
+        "feeds.changes_json": ["/feeds/changes.json",
+                               "/feeds/changes.json?modified_after=2000-01-01T00:00:00Z&limit=500",
+                               f"/feeds/changes.json?organization={first.organization_id}"]
+        + [f"/feeds/changes.json?{a}" for a in region_args if a.startswith("region=")],
         "auth.login": ["/auth/login"],
         "auth.password": ["/auth/password"],
         "auth.users": ["/auth/users"],

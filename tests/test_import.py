@@ -462,7 +462,7 @@ def test_upload_dry_run_then_confirm(client, db_session, make):
     sign_in(client, editor)
     page = client.get("/directory/import")
     assert page.status_code == 200
-    assert "Importer des services" in page.get_data(as_text=True)
+    assert "Importer des structures" in page.get_data(as_text=True)
     data = rows_csv([
         f"Centre téléversé,ngo,,Test,{BOUAKE[0]},{BOUAKE[1]},0701020377,,,",
         f"Centre téléversé 2,ngo,,Test,{DALOA[0]},{DALOA[1]},,,,",
@@ -476,7 +476,7 @@ def test_upload_dry_run_then_confirm(client, db_session, make):
     preview_url = response.headers["Location"]
     html = client.get(preview_url).get_data(as_text=True)
     assert "Rapport ligne par ligne" in html and "Ni téléphone ni e-mail : contacts à vérifier." in html
-    assert "Importer 2 services" in html
+    assert "Importer 2 structures" in html
     assert count_services(db_session) == before  # the dry run wrote nothing
     response = client.post(preview_url + "/commit", data={"csrf_token": token})
     assert response.status_code == 302
@@ -484,7 +484,7 @@ def test_upload_dry_run_then_confirm(client, db_session, make):
     service, _location = stored(db_session, "Centre téléversé")
     assert service.organization_id == org.id  # the editor's organization, not a new one
     html = client.get(preview_url).get_data(as_text=True)
-    assert "2 services importés." in html and "Centre téléversé 2" in html
+    assert "2 structures importées." in html and "Centre téléversé 2" in html
     # a batch is its owner's only
     sign_in(client, make.user(role="editor", organizations=[org]))
     assert client.get(preview_url).status_code == 404

@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .assets import bp as assets_bp
     from .directory import bp as directory_bp
     from .export import bp as export_bp
+    from .feeds import bp as feeds_bp
     from .mapview import bp as map_bp
     from .offline import bp as offline_bp
     from .planning import bp as planning_bp
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(assets_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(map_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(planning_bp)

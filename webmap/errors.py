@@ -6,6 +6,7 @@ import psycopg
 import sqlalchemy.exc
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from .extensions import login_manager
@@ -55,6 +56,18 @@ class Unavailable(WebmapError):
     status = 503
 
 
+# HTTP errors shown as pages of the site, in the visitor's language (other codes keep Werkzeug's page).
+ERROR_PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood: check the address or the form.")),
+    403: (_l("Access refused"), _l("You are not allowed to see this page or do this.")),
+    404: (_l("Page not found"), _l("This page does not exist, or no longer exists.")),
+    405: (_l("Action not possible"), _l("This action is not possible here.")),
+    410: (_l("Page removed"), _l("This page has been removed.")),
+    500: (_l("Internal error"), _l("Something went wrong on our side. The problem was recorded; please try again "
+                                   "later.")),
+}
+
+
 def wants_json() -> bool:
     return request.path.startswith(("/api/", "/healthz", "/openapi"))
 
@@ -69,7 +82,29 @@ def render_unexpected(exc: Exception):
     current_app.logger.exception("unhandled error on %s", request.path)
     if wants_json():
         return jsonify(error="internal error", detail=None), 500
-    return "Erreur interne / Internal error", 500
+    try:
+        from .extensions import db
+
+        db.session.rollback()  # the page may read the account: not from a failed transaction
+        return render_error_page(500)
+    except Exception:  # noqa: BLE001 - the page itself failed: a plain answer, still no traceback
+        current_app.logger.exception("the error page failed on %s", request.path)
+        return "Erreur interne / Internal error", 500
+
+
+def render_error_page(code: int, headers=()):
+    """The site's page for HTTP error ``code`` (``ERROR_PAGES``) with the exception's headers."""
+    title, message = ERROR_PAGES[code]
+    response = current_app.make_response(
+        render_template("error.html", title=str(title), message=str(message), status=code))
+    response.status_code = code
+    response.headers.extend(headers)
+    return response
+
+
+def exception_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """Headers an HTTP exception carries (``Allow`` of a 405, ``Retry-After``…), not its HTML type."""
+    return [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
 
 
 def render_unavailable(exc: Exception):
@@ -94,9 +129,10 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if wants_json():
             response = jsonify(error=exc.name.lower(), detail=exc.description)
-            # Headers the exception carries (``Allow`` of a 405, ``Retry-After``…), not its HTML type.
-            response.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")
+            response.headers.extend(exception_headers(exc))
             return response, exc.code
+        if exc.code in ERROR_PAGES:
+            return render_error_page(exc.code, exception_headers(exc))
         return exc
 
     for error in DATABASE_UNAVAILABLE:

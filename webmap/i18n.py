@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
 from flask.wrappers import Response
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 
 from .extensions import babel
+from .text import elide
 
 LANG_COOKIE = "webmap_lang"
 
@@ -36,6 +37,10 @@ def _remember_language(response: Response) -> Response:
     return response
 
 
+def _elide_filter(following: str, word: str) -> str:
+    return elide(word, following)
+
+
 def _current_language() -> dict:
     """``current_lang`` for ``base.html`` (the <html lang> and the FR/EN switch)."""
     return {"current_lang": str(get_locale())}
@@ -45,3 +50,10 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_remember_language)
     app.context_processor(_current_language)
+    app.add_template_filter(of_name, "of_name")  # {{ name|of_name }}: « d'Aya », « de Bouaké »
+    app.add_template_filter(_elide_filter, "elide")  # {{ name|elide("de") }}
+
+
+def of_name(name: str) -> str:
+    """« de Bouaké », « d'Aya » in French, "of Aya" in English: a name after the preposition."""
+    return elide(pgettext("the preposition before a name", "of"), name)

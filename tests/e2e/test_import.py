@@ -117,7 +117,7 @@ def _stored(database_url, ids: dict) -> tuple[list[Service], list[ImportBatch]]:
 
 def _upload(page, path: Path) -> None:
     """Fill the upload form as a person would and send it; wait for the dry-run report."""
-    assert page.locator("h1").inner_text() == "Importer des services"
+    assert page.locator("h1").inner_text() == "Importer des structures"
     page.get_by_label("Fichier", exact=True).set_input_files(path)
     page.get_by_label("Source des informations", exact=True).fill("Liste des structures partenaires (e2e)")
     organization = page.get_by_label("Organisation", exact=True)
@@ -141,7 +141,7 @@ def test_editor_imports_a_csv_after_a_dry_run_that_names_the_bad_row(live_server
     # 1. One good row, one bad one: the dry run names the bad row, in French, and writes nothing.
     _upload(page, template_csv(tmp_path / "structures-partenaires.csv", [GOOD, BAD]))
     assert page.locator(".wt-file").inner_text() == "structures-partenaires.csv — CSV, 2 lignes"
-    assert _counts(page) == ["1 OK", "0 À vérifier", "0 Doublon", "0 Laissée de côté", "1 Erreur"]
+    assert _counts(page) == ["1 OK", "0 Avertissement", "0 Doublon", "0 Laissée de côté", "1 Erreur"]
     bad = page.locator("tr.wt-row-error")
     assert bad.count() == 1
     cells = bad.locator("td").all_inner_texts()
@@ -167,12 +167,12 @@ def test_editor_imports_a_csv_after_a_dry_run_that_names_the_bad_row(live_server
 
     # 2. The corrected file: no remark; confirmed, both structures are written, "to be verified".
     _upload(page, template_csv(tmp_path / "structures-partenaires-corrige.csv", [GOOD, FIXED]))
-    assert _counts(page) == ["2 OK", "0 À vérifier", "0 Doublon", "0 Laissée de côté", "0 Erreur"]
+    assert _counts(page) == ["2 OK", "0 Avertissement", "0 Doublon", "0 Laissée de côté", "0 Erreur"]
     assert page.locator("tbody").last.inner_text() == "Aucune remarque : toutes les lignes peuvent être importées."
     with page.expect_navigation():  # back to the same address, now the import's result
-        page.get_by_role("button", name="Importer 2 services").click()
-    assert page.locator(".wd-flash-success").inner_text() == "2 services importés, tous « à vérifier »."
-    assert "2 services importés." in page.locator(".wt-done").inner_text()
+        page.get_by_role("button", name="Importer 2 structures").click()
+    assert page.locator(".wd-flash-success").inner_text() == "2 structures importées, toutes marquées « à vérifier »."
+    assert "2 structures importées." in page.locator(".wt-done").inner_text()
     assert page.locator("table.wt-rows tbody tr").all_inner_texts() == [
         f"2\t{GOOD['nom']}", f"3\t{FIXED['nom']}",
     ]

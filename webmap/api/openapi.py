@@ -17,6 +17,7 @@ from ..planning.analysis import LEVELS as COVERAGE_LEVELS
 from ..planning.service import DATE_PATTERN, MAX_CAMPAIGN_DAYS, MAX_DATE, MIN_DATE
 from ..planning.vocabulary import CHANNELS, RISK_KINDS, THEMES
 from ..reference.query import LEVELS as ADMIN_LEVELS
+from ..reference.query import TOWNS_DEFAULT_LIMIT, TOWNS_MAX_LIMIT
 from ..referral import nearest
 from ..referral.origin import COUNTRY_MARGIN_KM
 from ..referral.origin import FALLBACK_REACH as REACH
@@ -153,6 +154,16 @@ def api_paths(max_limit: int) -> dict:
                 _limit(p.PLACES_MAX_LIMIT, p.PLACES_DEFAULT_LIMIT),
             ],
             s.PLACES,
+        ),
+        "/api/v1/towns": _get(
+            "The most populous gazetteer places, largest first, as GeoJSON points (map labels)",
+            [
+                _param("bbox", "minlon,minlat,maxlon,maxlat in decimal degrees (WGS 84); minimum not above "
+                       "maximum.", {"type": "string", "pattern": BBOX}),
+                _limit(TOWNS_MAX_LIMIT, TOWNS_DEFAULT_LIMIT),
+            ],
+            s.feature_collection(s.TOWN),
+            GEOJSON,
         ),
         "/api/v1/nearest": _get(
             "The nearest eligible services to an origin, ranked by distance",

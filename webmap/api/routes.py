@@ -101,6 +101,13 @@ def places():
     return jsonify(query=q, results=reference.search_places(db.session, q, limit))
 
 
+@bp.get("/api/v1/towns")
+def towns():
+    bbox = parse_bbox(request.args.get("bbox"))
+    limit = parse_int(request.args, "limit", reference.TOWNS_DEFAULT_LIMIT, 1, reference.TOWNS_MAX_LIMIT)
+    return _geojson(directory.feature_collection(reference.largest_towns(db.session, bbox, limit)))
+
+
 @bp.get("/openapi.json")
 def openapi():
     from importlib.metadata import version

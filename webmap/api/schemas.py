@@ -111,6 +111,8 @@ ADMIN_AREA = feature(
     )
 )
 
+TOWN = feature(_object({"id": INTEGER, "name": STRING}, {"population": _nullable(INTEGER)}), POINT, INTEGER)
+
 PLACES = _object(
     {
         "query": STRING,

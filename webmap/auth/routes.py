@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..directory.validation import ValidationFailed
 from ..extensions import db
+from ..i18n import of_name
 from ..models import AppUser, Organization
 from . import bp, devices, roles, service, sessions
 from .decorators import role_required, staff_required
@@ -176,7 +177,7 @@ def user_new():
             db.session.rollback()
             errors = {**exc.errors, **errors}
         else:
-            flash(_("The account of %(name)s was created.", name=user.name), "success")
+            flash(_("The account %(of_name)s was created.", of_name=of_name(user.name)), "success")
             return redirect(url_for(".users"))
     return render_template("auth/user_form.html", title=_("New user"), form=form, errors=errors, user=None), (
         422 if errors else 200
@@ -209,7 +210,7 @@ def user_edit(user_id: uuid.UUID):
             db.session.rollback()
             errors = {**exc.errors, **errors}
         else:
-            flash(_("The account of %(name)s was saved.", name=user.name), "success")
+            flash(_("The account %(of_name)s was saved.", of_name=of_name(user.name)), "success")
             return redirect(url_for(".users"))
     return render_template(
         "auth/user_form.html", title=_("Edit %(name)s", name=user.name), form=form, errors=errors, user=user

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -64,7 +65,8 @@ def authenticate(session: Session, email: str, password: str, ip: str, client: s
     if wait is not None:
         minutes = max(1, -(-int(wait.total_seconds()) // 60))
         raise LoginRefused(
-            _("Too many failed attempts. Try again in %(minutes)d minute(s).", minutes=minutes), wait
+            ngettext("Too many failed attempts. Try again in %(num)d minute.",
+                     "Too many failed attempts. Try again in %(num)d minutes.", minutes), wait
         )
     user = session.scalar(select(AppUser).where(AppUser.email == login))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")

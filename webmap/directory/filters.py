@@ -20,7 +20,7 @@ def parse_list_filters(session: Session, args) -> tuple[ServiceFilter, dict, int
     if region and region not in {code for code, _name in regions}:
         raise BadParameter("region", "unknown région")
     departement = parse_text(args, "departement", 16)
-    if departement and departement not in {code for _r, group in departements for code, _n in group}:
+    if departement and departement not in {code for _r, _name, group in departements for code, _n in group}:
         raise BadParameter("departement", "unknown département")
     status = args.get("status", "")
     if status in STATUS_FILTERS:

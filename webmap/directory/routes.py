@@ -21,7 +21,7 @@ from .. import clock, taxonomy
 from ..assets.routes import vendor_url
 from ..auth import roles
 from ..auth.decorators import role_required, staff_required
-from ..errors import WebmapError
+from ..errors import WebmapError, exception_headers
 from ..extensions import db
 from ..history import service as history_records  # a module: no import cycle with the history package
 from ..history.labels import (
@@ -107,6 +107,7 @@ def _http_error(exc: HTTPException):
     return (
         render_template("directory/error.html", title=_("Error"), message=messages[exc.code], status=exc.code),
         exc.code,
+        exception_headers(exc),  # the ``Allow`` of a 405
     )
 
 

@@ -31,6 +31,7 @@ from ..models import (
     ServiceAtLocation,
 )
 from ..models.history import SUGGESTION_KINDS
+from ..text import fold
 from .duplicates import DuplicateSuspected, candidate_of, find_duplicates
 from .hours import format_hours
 from .languages import format_languages
@@ -62,19 +63,22 @@ def days_since(day: dt.date | str | None, today: dt.date | None = None) -> int |
 # --- reading ------------------------------------------------------------------------------------
 
 
-def admin_choices(session: Session) -> tuple[list[tuple[str, str]], list[tuple[str, list[tuple[str, str]]]]]:
-    """Régions, and départements grouped by région, as (pcode, name), sorted by name."""
+def admin_choices(
+    session: Session,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, list[tuple[str, str]]]]]:
+    """Régions, and départements grouped by région as (région pcode, région name, départements),
+    each (pcode, name) sorted by name ignoring accents and case (« Bélier » before « Bounkani »)."""
     rows = session.execute(
         select(AdminArea.level, AdminArea.pcode, AdminArea.name, AdminArea.parent_pcode)
         .where(AdminArea.level.in_(("adm1", "adm2")))
-        .order_by(AdminArea.name)
     ).all()
+    rows = sorted(rows, key=lambda r: (fold(r.name), r.name, r.pcode))
     regions = [(r.pcode, r.name) for r in rows if r.level == "adm1"]
     departements = {pcode: [] for pcode, _name in regions}
     for r in rows:
         if r.level == "adm2" and r.parent_pcode in departements:
             departements[r.parent_pcode].append((r.pcode, r.name))
-    grouped = [(name, departements[pcode]) for pcode, name in regions if departements[pcode]]
+    grouped = [(pcode, name, departements[pcode]) for pcode, name in regions if departements[pcode]]
     return regions, grouped
 
 

@@ -143,3 +143,28 @@ def search_places(session: Session, q: str, limit: int = 10) -> list[dict]:
     """Gazetteer matches for ``q``: spelling-tolerant, ranked by match quality and population
     (the rules: ``webmap.reference.matching``)."""
     return [place_result(found) for found in find_places(session, q, limit)]
+
+
+TOWNS_DEFAULT_LIMIT = 50
+TOWNS_MAX_LIMIT = 500
+
+
+def largest_towns(
+    session: Session, bbox: tuple[float, float, float, float] | None = None, limit: int = TOWNS_DEFAULT_LIMIT
+) -> list[dict]:
+    """The most populous gazetteer places (in ``bbox``), largest first, as GeoJSON points: the
+    labels of a map without tiles."""
+    stmt = select(Place.id, Place.name, Place.population, func.ST_X(Place.geom).label("lon"),
+                  func.ST_Y(Place.geom).label("lat"))
+    if bbox is not None:
+        stmt = stmt.where(func.ST_Intersects(Place.geom, func.ST_MakeEnvelope(*bbox, 4326)))
+    rows = session.execute(stmt.order_by(Place.population.desc().nulls_last(), Place.id).limit(limit))
+    return [
+        {
+            "type": "Feature",
+            "id": row.id,
+            "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]},
+            "properties": {"id": row.id, "name": row.name, "population": row.population},
+        }
+        for row in rows
+    ]

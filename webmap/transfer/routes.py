@@ -9,7 +9,7 @@ import hashlib
 import uuid
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -303,10 +303,11 @@ def import_commit(batch_id: uuid.UUID):
         flash(_("Nothing was imported: fix the rows in error and upload the file again."), "error")
         return redirect(url_for("transfer.import_preview", batch_id=batch_id))
     db.session.commit()
-    flash(_("%(count)d services imported, all marked \"to be verified\".", count=len(report.created)),
-          "success")
+    flash(ngettext("%(num)d structure imported, marked \"to be verified\".",
+                   "%(num)d structures imported, all marked \"to be verified\".", len(report.created)), "success")
     if report.errors:
-        flash(_("%(count)d rows in error were left out.", count=len(report.errors)), "info")
+        flash(ngettext("%(num)d row in error was left out.", "%(num)d rows in error were left out.",
+                       len(report.errors)), "info")
     return redirect(url_for("transfer.import_preview", batch_id=batch_id))
 
 

@@ -7,7 +7,7 @@
   var lonInput = document.getElementById("lon");
   var townInput = document.getElementById("town");
   var precision = document.getElementById("precision");
-  if (!el || !window.L || !latInput || !lonInput) { return; }
+  if (!el || !window.L || !window.WebmapBasemap || !latInput || !lonInput) { return; }
 
   var COUNTRY = [[4.34, -8.61], [10.74, -2.49]];
   var map = L.map(el, {attributionControl: true}).fitBounds(COUNTRY);
@@ -16,15 +16,14 @@
   L.control.scale({imperial: false}).addTo(map);
   var marker = null;
 
-  function boundaries(level, style) {
-    var url = el.dataset.boundariesUrl + "?level=" + level + "&simplify=0.005";
-    return fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
-      if (data) { L.geoJSON(data, {style: style, interactive: false}).addTo(map).bringToBack(); }
-    });
-  }
+  var base = window.WebmapBasemap;
+  base.panes(map);
+  var areas = el.dataset.boundariesUrl;
   Promise.all([
-    boundaries(1, {color: "#8795a3", weight: 1, fill: false}),
-    boundaries(0, {color: "#17324d", weight: 2, fill: true, fillColor: "#f7f7f2", fillOpacity: 1})
+    base.areas(map, areas + "?level=0&simplify=0.005", "country",
+               {color: "#17324d", weight: 2, fill: true, fillColor: "#f7f7f2", fillOpacity: 1}),
+    base.areas(map, areas + "?level=1&simplify=0.005", "regions", {color: "#8795a3", weight: 1.2, fill: false}),
+    base.towns(map, el.dataset.townsUrl)
   ]).then(function () { el.dataset.ready = "true"; }, function () { el.dataset.ready = "error"; });
 
   function number(input) {
