@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .assets import bp as assets_bp
     from .directory import bp as directory_bp
     from .export import bp as export_bp
+    from .hsds import bp as hsds_bp
     from .mapview import bp as map_bp
     from .planning import bp as planning_bp
     from .referral import bp as referral_bp
@@ -52,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(assets_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(hsds_bp)
     app.register_blueprint(map_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(referral_bp)

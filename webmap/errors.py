@@ -56,7 +56,7 @@ class Unavailable(WebmapError):
 
 
 def wants_json() -> bool:
-    return request.path.startswith(("/api/", "/healthz", "/openapi"))
+    return request.path.startswith(("/api/", "/healthz", "/openapi", "/hsds", "/ogc"))
 
 
 def render_error(exc: WebmapError):
