@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .export import bp as export_bp
     from .hsds import bp as hsds_bp
     from .mapview import bp as map_bp
+    from .ogc import bp as ogc_bp
     from .planning import bp as planning_bp
     from .referral import bp as referral_bp
     from .transfer import bp as transfer_bp
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(export_bp)
     app.register_blueprint(hsds_bp)
     app.register_blueprint(map_bp)
+    app.register_blueprint(ogc_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(referral_bp)
     app.register_blueprint(transfer_bp)
