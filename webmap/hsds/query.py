@@ -264,7 +264,7 @@ def organization_list(session: Session, ids: list, shape: Shape = Shape()) -> li
     if not (shape.full or shape.full_service):
         return [organizations[i] for i in ids]
     owned: dict[uuid.UUID, list] = {i: [] for i in ids}
-    for service_id, organization_id in session.execute(
+    for service_id, organization_id, _name in session.execute(
         service_keys(Filters()).with_only_columns(Service.id, Service.organization_id, Service.name)
         .where(Service.organization_id.in_(ids)).order_by(Service.name, Service.id)
     ):
