@@ -19,7 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from functools import lru_cache
 
+from flask import has_app_context
 from flask_babel import force_locale
 
 from ..models import Organization, Phone, Service
@@ -62,10 +64,27 @@ def website(url: str | None) -> str | None:
     return value
 
 
+def labels(locale: str = "fr") -> dict[str, dict[str, str]]:
+    """Our vocabularies' labels in ``locale`` (vocabulary → code → label), read once per process:
+    switching the locale reloads every catalogue, too slow to do per record."""
+    if not has_app_context():
+        return _read_labels(locale)
+    return _cached_labels(locale)
+
+
+def _read_labels(locale: str) -> dict[str, dict[str, str]]:
+    with force_locale(locale):
+        return {name: {code: str(label) for code, label in vocabulary.items()}
+                for name, vocabulary in (("category", CATEGORIES), ("need", NEEDS), ("sex", SEXES))}
+
+
+_cached_labels = lru_cache(maxsize=4)(_read_labels)
+
+
 def eligibility(service: Service) -> str | None:
     parts = []
     if service.sexes:
-        parts.append(str(SEXES[service.sexes]))
+        parts.append(labels("fr")["sex"][service.sexes])
     low, high = service.minimum_age, service.maximum_age
     if low is not None and high is not None:
         parts.append(f"{low} à {high} ans")
@@ -93,8 +112,7 @@ def service_record(service: Service) -> dict:
     description = service.description
     if service.status == "planned":
         description = f"{description}\n({PLANNED_NOTE})" if description else PLANNED_NOTE
-    with force_locale("fr"):
-        eligibility_text = eligibility(service)
+    eligibility_text = eligibility(service)
     return {
         "id": str(service.id), "organization_id": str(service.organization_id),
         "name": service.name, "alternate_name": service.alternate_name,
@@ -108,8 +126,8 @@ def service_record(service: Service) -> dict:
 
 def organization_description(categories: Iterable[str], towns: Iterable[str]) -> str:
     """What we publish about an organization's structures, when it has no description."""
-    with force_locale("fr"):
-        kinds = sorted({str(CATEGORIES[c]) for c in categories if c in CATEGORIES})
+    french = labels("fr")["category"]
+    kinds = sorted({french[c] for c in categories if c in french})
     places = sorted({t for t in towns if t})
     text = "Organisation de l'annuaire webmap (description à compléter)."
     if kinds:
@@ -197,15 +215,8 @@ def taxonomy_records() -> list[dict]:
 
 
 def taxonomy_term_records() -> list[dict]:
-    records = []
-    for kind, (_title, vocabulary) in VOCABULARIES.items():
-        for code, label in vocabulary.items():
-            with force_locale("fr"):
-                french = str(label)
-            with force_locale("en"):
-                english = str(label)
-            records.append({
-                "id": term_id(kind, code), "code": code, "name": french, "description": english,
-                "taxonomy_id": taxonomy_id(kind), "language": "fr",
-            })
-    return records
+    french, english = labels("fr"), labels("en")
+    return [{
+        "id": term_id(kind, code), "code": code, "name": french[kind][code], "description": english[kind][code],
+        "taxonomy_id": taxonomy_id(kind), "language": "fr",
+    } for kind, (_title, vocabulary) in VOCABULARIES.items() for code in vocabulary]
