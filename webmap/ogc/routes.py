@@ -61,7 +61,7 @@ def _self_links(endpoint: str, kind: str = JSON, **values) -> list[dict]:
             _link(_url(endpoint, f="html", **values), "alternate", HTML, _("This page as HTML"))]
 
 
-@bp.get("")
+@bp.get("", strict_slashes=False)
 def landing():
     reject_unknown(request.args, COMMON)
     document = {
