@@ -204,6 +204,14 @@ def _location(feature: dict, organization_id, names: dict[str, str] | None) -> d
     return location
 
 
+def _phones(session: Session, service_ids: list) -> dict[uuid.UUID, list[dict]]:
+    phones: dict[uuid.UUID, list[dict]] = {i: [] for i in service_ids}
+    for phone in session.scalars(select(Phone).where(Phone.service_id.in_(service_ids))
+                                 .order_by(Phone.number, Phone.id)):
+        phones[phone.service_id].append(compact(mapping.phone_record(phone)))
+    return phones
+
+
 def service_objects(session: Session, ids: list, shape: Shape = Shape()) -> list[dict]:
     """The services of ``ids``, in that order: list items (with their organization), or full."""
     services = {s.id: s for s in session.scalars(select(Service).where(Service.id.in_(ids)))}
@@ -213,9 +221,7 @@ def service_objects(session: Session, ids: list, shape: Shape = Shape()) -> list
     if not shape.full:
         return [{**compact(mapping.service_record(services[i])),
                  "organization": organizations[services[i].organization_id]} for i in ids]
-    phones: dict[uuid.UUID, list[dict]] = {i: [] for i in ids}
-    for phone in session.scalars(select(Phone).where(Phone.service_id.in_(ids)).order_by(Phone.number, Phone.id)):
-        phones[phone.service_id].append(compact(mapping.phone_record(phone)))
+    phones = _phones(session, ids)
     links: dict[uuid.UUID, list[dict]] = {i: [] for i in ids}
     names = area_names(session)
     for row in _located_rows(session, Service.id.in_(ids)):
@@ -241,11 +247,11 @@ def link_objects(session: Session, ids: list, shape: Shape = Shape()) -> list[di
     names = area_names(session) if shape.full else None
     if shape.full:
         terms = _terms()
+        models = {row.Service.id: row.Service for row in rows.values()}
+        phones = _phones(session, service_ids)
         for service_id, service in services.items():
-            row_service = next(r.Service for r in rows.values() if r.Service.id == service_id)
-            service["phones"] = [compact(mapping.phone_record(p)) for p in session.scalars(
-                select(Phone).where(Phone.service_id == service_id).order_by(Phone.number, Phone.id))]
-            service["attributes"] = _attributes(row_service, terms)
+            service["phones"] = phones[service_id]
+            service["attributes"] = _attributes(models[service_id], terms)
     objects = []
     for link_id in ids:
         row = rows[link_id]

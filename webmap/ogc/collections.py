@@ -178,7 +178,7 @@ def _campaign_period(period: Period) -> ColumnElement[bool]:
 
 CAMPAIGNS = Collection(
     id="campaigns",
-    title=_l("Prevention campaigns (includes %(demo)s demonstration data)", demo=DEMO_LABEL),
+    title=_l("Prevention campaigns (demonstration ones labelled %(demo)s)", demo=DEMO_LABEL),
     description=_l("Prevention and awareness campaigns and the area each covered. Demonstration campaigns are "
                    "labelled %(demo)s (is_demo = true, demo_label, and the name starts with [%(demo)s]).",
                    demo=DEMO_LABEL),
