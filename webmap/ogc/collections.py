@@ -257,9 +257,9 @@ def extent(session: Session, collection: Collection) -> dict:
     if collection.temporal is not None:
         start, end = collection.temporal()
         low, high = session.execute(collection.rows(session).with_only_columns(func.min(start), func.max(end))).one()
-        result["temporal"] = {"interval": [[low.isoformat() + "T00:00:00Z" if low else None,
-                                            high.isoformat() + "T23:59:59Z" if high else None]],
-                              "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+        if low is not None:  # none when the collection is empty
+            result["temporal"] = {"interval": [[low.isoformat() + "T00:00:00Z", high.isoformat() + "T23:59:59Z"]],
+                                  "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
     return result
 
 
