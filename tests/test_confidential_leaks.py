@@ -69,6 +69,7 @@ class Shelter:
     village: str  # the gazetteer place nearest the exact point
     town_lon: float = 0.0
     town_lat: float = 0.0
+    link_id: uuid.UUID | None = None  # its service_at_location row
 
 
 def _areas_of(db_session, lon: float, lat: float) -> dict[str, tuple[str, str]]:
@@ -88,8 +89,8 @@ def _nearest_place(db_session, lon: float, lat: float) -> str:
 
 
 def _shelter(db_session, name: str, address: str) -> Shelter:
-    service, location = db_session.execute(
-        select(Service, Location)
+    service, location, link_id = db_session.execute(
+        select(Service, Location, ServiceAtLocation.id)
         .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .where(Service.name == name)
@@ -103,7 +104,7 @@ def _shelter(db_session, name: str, address: str) -> Shelter:
         service_id=service.id, location_id=location.id, organization_id=service.organization_id,
         lon=lon, lat=lat, address=address, town=town,
         exact_areas=_areas_of(db_session, lon, lat), village=_nearest_place(db_session, lon, lat),
-        town_lon=town_point.x, town_lat=town_point.y,
+        town_lon=town_point.x, town_lat=town_point.y, link_id=link_id,
     )
 
 
@@ -301,6 +302,48 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "suggest.accept": [f"/directory/suggestions/{unknown}/accept"],
         "suggest.service_links": [f"/directory/services/{i}/verification-links" for i in ids],
         "suggest.verification_campaign": ["/directory/verification"],
+        **_open_interfaces(shelters, boxes),
+    }
+
+
+def _open_interfaces(shelters: list[Shelter], boxes: list[str]) -> dict[str, list[str]]:
+    """The HSDS API and the OGC API: every page of the lists that hold the shelters."""
+    pages = [f"per_page=10&page={n}" for n in range(1, 5)]
+    near = [f"lat={lat:.5f}&lon={lon:.5f}&proximity={metres}" for s in shelters
+            for lon, lat in ((s.lon, s.lat), (s.town_lon, s.town_lat)) for metres in (500, 20000)]
+    words = [f"search={s.village}" for s in shelters] + [f"search={s.address.split()[-1]}" for s in shelters]
+    organization = shelters[0].organization_id
+    offsets = [f"limit=10&offset={n}" for n in range(0, 40, 10)]
+    return {
+        "hsds.index": ["/hsds/"],
+        "hsds.openapi": ["/hsds/openapi.json"],
+        "hsds.services": ["/hsds/services?full=true&per_page=1000", "/hsds/services?format=ndjson&full=true"]
+        + [f"/hsds/services?{p}" for p in pages] + [f"/hsds/services?{w}&full=true" for w in words],
+        "hsds.service": [f"/hsds/services/{s.service_id}" for s in shelters],
+        "hsds.service_at_locations": ["/hsds/service_at_locations?full=true&per_page=1000",
+                                      "/hsds/service_at_locations?format=ndjson&full=true"]
+        + [f"/hsds/service_at_locations?{p}" for p in pages]
+        + [f"/hsds/service_at_locations?{n}&full=true" for n in near],
+        "hsds.service_at_location": [f"/hsds/service_at_locations/{s.link_id}" for s in shelters],
+        "hsds.organizations": ["/hsds/organizations?full=true&full_service=true&per_page=1000",
+                               "/hsds/organizations?format=ndjson&full_service=true"],
+        "hsds.organization": [f"/hsds/organizations/{organization}?full_service=true"],
+        "hsds.taxonomies": ["/hsds/taxonomies"],
+        "hsds.taxonomy": ["/hsds/taxonomies/nope"],
+        "hsds.taxonomy_terms": ["/hsds/taxonomy_terms?per_page=100"],
+        "hsds.taxonomy_term": ["/hsds/taxonomy_terms/nope"],
+        "ogc.landing": ["/ogc", "/ogc?f=html"],
+        "ogc.api": ["/ogc/api"],
+        "ogc.conformance": ["/ogc/conformance"],
+        "ogc.collections": ["/ogc/collections", "/ogc/collections?f=html"],
+        "ogc.collection": ["/ogc/collections/services", "/ogc/collections/services?f=html"],
+        "ogc.items": ["/ogc/collections/services/items?limit=10000",
+                      "/ogc/collections/services/items?f=html&limit=10000",
+                      "/ogc/collections/services/items?category=chpm&need=shelter"]
+        + [f"/ogc/collections/services/items?{o}" for o in offsets]
+        + [f"/ogc/collections/services/items?bbox={b}" for b in boxes],
+        "ogc.item": [f"/ogc/collections/services/items/{s.link_id}" for s in shelters]
+        + [f"/ogc/collections/services/items/{s.link_id}?f=html" for s in shelters],
     }
 
 
@@ -376,7 +419,8 @@ POLYGONS = {"api.admin_areas", "planning.service_desert_api", "planning.risk_zon
 
 
 def _fetch(client, urls: dict[str, list[str]]) -> dict[str, object]:
-    return {url: client.get(url) for group in urls.values() for url in group}
+    # buffered: a streamed answer (NDJSON) is read to its end before the next request is made
+    return {url: client.get(url, buffered=True) for group in urls.values() for url in group}
 
 
 def _counts(text_: str, needles: list[str]) -> dict[str, int]:

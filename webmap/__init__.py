@@ -43,8 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .directory import bp as directory_bp
     from .export import bp as export_bp
     from .feeds import bp as feeds_bp
+    from .hsds import bp as hsds_bp
     from .mapview import bp as map_bp
     from .offline import bp as offline_bp
+    from .ogc import bp as ogc_bp
     from .planning import bp as planning_bp
     from .referral import bp as referral_bp
     from .suggest import bp as suggest_bp
@@ -56,8 +58,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(directory_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(hsds_bp)
     app.register_blueprint(map_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(ogc_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(referral_bp)
     app.register_blueprint(suggest_bp)

@@ -69,7 +69,7 @@ ERROR_PAGES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith(("/api/", "/healthz", "/openapi"))
+    return request.path.startswith(("/api/", "/healthz", "/openapi", "/hsds", "/ogc"))
 
 
 def render_error(exc: WebmapError):

@@ -43,3 +43,27 @@ def elide(word: str, following: str) -> str:
             elided = elided.capitalize()
         return f"{elided}{following}"
     return f"{word} {following}"
+
+
+def _accent_table() -> tuple[str, str]:
+    """The accented Latin letters (U+00C0..U+017F) and the letters ``fold`` turns them into."""
+    accented, plain = [], []
+    for code in range(0xC0, 0x180):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char.casefold()) if not unicodedata.combining(c))
+        if len(base) == 1 and base.isascii() and base != char:
+            accented.append(char)
+            plain.append(base)
+    return "".join(accented), "".join(plain)
+
+
+_ACCENTED, _PLAIN = _accent_table()
+
+
+def fold_sql(column):
+    """SQL: ``fold`` of a text column for the letters of French and other Latin scripts
+    (lower case, accents stripped, separators collapsed), for columns without a stored key."""
+    from sqlalchemy import func
+
+    lowered = func.translate(func.lower(column), _ACCENTED, _PLAIN)
+    return func.btrim(func.regexp_replace(lowered, r"[\s\-'’_.,/]+", " ", "g"))

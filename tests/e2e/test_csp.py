@@ -147,3 +147,11 @@ def test_print_page_under_the_policy(live_server, watched):
         "() => { const img = document.getElementById('print-preview');"
         " return img && img.complete && img.naturalWidth > 0; }", timeout=30_000)
     assert_clean(watched, "/print")
+
+
+def test_ogc_pages_under_the_policy(live_server, watched):
+    for path in ("/ogc?f=html", "/ogc/collections?f=html", "/ogc/collections/services?f=html",
+                 "/ogc/collections/services/items?f=html&limit=5", "/ogc/conformance?f=html"):
+        visit(watched, live_server + path)
+        assert watched.locator("h1").count() == 1, path
+        assert_clean(watched, path)

@@ -7,13 +7,13 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ..models import Location, Organization, Phone, Service, ServiceAtLocation
-from ..text import fold
+from ..text import fold, fold_sql
 from .visibility import (
     PUBLIC,
     Viewer,
@@ -64,7 +64,9 @@ def _phones_subquery():
     )
 
 
-def _base_select(viewer: Viewer) -> Select:
+def located_select(viewer: Viewer) -> Select:
+    """SQL: one row per service at a location, as ``viewer`` may see it (``located_feature``
+    turns a row into a Feature). The open interfaces (/hsds, /ogc) add their own filters."""
     masked = is_masked(viewer)
     geom = displayed_geom(viewer)
     return (
@@ -79,6 +81,7 @@ def _base_select(viewer: Viewer) -> Select:
             displayed_area(viewer, "adm2").label("adm2_pcode"),
             _phones_subquery().label("phones"),
         )
+        .select_from(Service)
         .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .join(Organization, Organization.id == Service.organization_id)
@@ -86,29 +89,33 @@ def _base_select(viewer: Viewer) -> Select:
     )
 
 
-def _like_escape(text: str) -> str:
+def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def text_match(q: str) -> ColumnElement[bool]:
+    """SQL: ``q`` (accents and case ignored) in the service's name, its town or organization
+    (needs the joins of ``located_select``)."""
+    pattern = f"%{like_escape(fold(q))}%"
+    return or_(
+        Service.name_key.like(pattern, escape="\\"),
+        town_place.name_key.like(pattern, escape="\\"),
+        fold_sql(Organization.name).like(pattern, escape="\\"),
+    )
 
 
 def search_services(
     session: Session, filters: ServiceFilter, viewer: Viewer = PUBLIC
 ) -> tuple[list[dict], bool]:
     """Service locations matching ``filters``; returns (features, truncated)."""
-    stmt = _base_select(viewer)
+    stmt = located_select(viewer)
     if filters.bbox is not None:
         envelope = func.ST_MakeEnvelope(*filters.bbox, 4326)
         stmt = stmt.where(within_envelope(viewer, envelope))
     if filters.categories:
         stmt = stmt.where(Service.category.in_(filters.categories))
     if filters.q:
-        pattern = f"%{_like_escape(fold(filters.q))}%"
-        stmt = stmt.where(
-            or_(
-                Service.name_key.like(pattern, escape="\\"),
-                town_place.name_key.like(pattern, escape="\\"),
-                func.lower(Organization.name).like(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(text_match(filters.q))
     if filters.adm1_pcode:
         stmt = stmt.where(in_area(viewer, "adm1", filters.adm1_pcode))
     if filters.adm2_pcode:
@@ -126,17 +133,17 @@ def search_services(
     stmt = stmt.order_by(Service.name, Service.id).offset(filters.offset).limit(filters.limit + 1)
     rows = session.execute(stmt).all()
     truncated = len(rows) > filters.limit
-    return _with_hours(session, [_feature(row) for row in rows[: filters.limit]]), truncated
+    return _with_hours(session, [located_feature(row) for row in rows[: filters.limit]]), truncated
 
 
 def get_service(session: Session, service_id: uuid.UUID, viewer: Viewer = PUBLIC) -> dict:
     """One service as a Feature (its first location); NotFound otherwise."""
     row = session.execute(
-        _base_select(viewer).where(Service.id == service_id).order_by(Location.id).limit(1)
+        located_select(viewer).where(Service.id == service_id).order_by(Location.id).limit(1)
     ).first()
     if row is None:
         raise NotFound("service not found", {"id": str(service_id)})
-    return _with_hours(session, [_feature(row)])[0]
+    return _with_hours(session, [located_feature(row)])[0]
 
 
 def _with_hours(session: Session, features: list[dict]) -> list[dict]:
@@ -158,7 +165,7 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _feature(row) -> dict:
+def located_feature(row) -> dict:
     service: Service = row.Service
     location: Location = row.Location
     masked = bool(row.masked)

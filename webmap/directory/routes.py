@@ -39,7 +39,7 @@ from .duplicates import DuplicateSuspected
 from .filters import parse_list_filters
 from .forms import OrganizationForm, RejectForm, ServiceForm, service_input
 from .query import STALE_AFTER_DAYS, get_service, search_services
-from .records import all_errors, validate
+from .records import all_errors
 from .schedules import service_availability
 from .validation import ValidationFailed
 

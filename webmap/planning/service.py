@@ -134,31 +134,29 @@ def risk_zone_features(
     if kinds:
         stmt = stmt.where(RiskZone.kind.in_(kinds))
     stmt = stmt.order_by(RiskZone.level.desc(), RiskZone.name, RiskZone.id)
-    features = []
-    for row in session.execute(stmt):
-        zone: RiskZone = row.RiskZone
-        features.append(
-            {
-                "type": "Feature",
-                "id": str(zone.id),
-                "geometry": json.loads(row.geojson),
-                "properties": {
-                    "id": str(zone.id),
-                    "key": zone.key,
-                    "name": zone.name,
-                    "kind": zone.kind,
-                    "level": zone.level,
-                    "admin_level": zone.admin_level,
-                    "admin_pcode": zone.admin_pcode,
-                    "criterion": zone.criterion,
-                    "source": zone.source,
-                    "date": zone.date.isoformat(),
-                    "notes": zone.notes,
-                    "is_reference": zone.is_reference,
-                },
-            }
-        )
-    return features
+    return [risk_zone_feature(row.RiskZone, json.loads(row.geojson)) for row in session.execute(stmt)]
+
+
+def risk_zone_feature(zone: RiskZone, geometry: dict | None) -> dict:
+    return {
+        "type": "Feature",
+        "id": str(zone.id),
+        "geometry": geometry,
+        "properties": {
+            "id": str(zone.id),
+            "key": zone.key,
+            "name": zone.name,
+            "kind": zone.kind,
+            "level": zone.level,
+            "admin_level": zone.admin_level,
+            "admin_pcode": zone.admin_pcode,
+            "criterion": zone.criterion,
+            "source": zone.source,
+            "date": zone.date.isoformat(),
+            "notes": zone.notes,
+            "is_reference": zone.is_reference,
+        },
+    }
 
 
 def has_demo_campaigns(session: Session) -> bool:

@@ -12,8 +12,8 @@ from flask_login import current_user
 from ..auth import roles
 from ..auth.decorators import role_required
 from ..directory import service as directory
-from ..directory.forms import ServiceForm, service_input
 from ..directory.duplicates import DuplicateSuspected
+from ..directory.forms import ServiceForm, service_input
 from ..directory.records import all_errors
 from ..directory.validation import ValidationFailed
 from ..extensions import db

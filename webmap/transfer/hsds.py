@@ -6,7 +6,8 @@ schedule, plus taxonomy, taxonomy_term and attribute for our categories and need
 data package) describing them. Built from the same
 :func:`~webmap.transfer.exporters.export_features` as the other exports, so filters and
 confidentiality are those of the list: a confidential location is published at its town, without
-street address, and its history hides what the history pages hide. ``schedules.csv`` has one
+street address, and its history hides what the history pages hide. Records are mapped by
+:mod:`webmap.hsds.mapping`, the mapping of the HSDS API (``/hsds``) too. ``schedules.csv`` has one
 row per weekly opening range (``byday``, ``opens_at``, ``closes_at``, Africa/Abidjan time, so
 ``timezone`` 0) and ``languages.csv`` one row per language of a service.
 
@@ -35,8 +36,9 @@ from ..directory.query import ServiceFilter
 from ..directory.schedules import opening
 from ..directory.visibility import PUBLIC, Viewer
 from ..history.service import is_hidden, sensitive_locations
-from ..models import AdminArea, AuditEntry, Language, Organization, Phone, Schedule, Service, ServiceAtLocation
-from ..taxonomy import CATEGORIES, NEEDS, SEXES
+from ..hsds import mapping
+from ..hsds.query import area_names, organization_facts
+from ..models import AuditEntry, Language, Organization, Phone, Schedule, Service, ServiceAtLocation
 from .exporters import (
     ATTRIBUTION,
     PUBLIC_NOTE,
@@ -47,10 +49,6 @@ from .exporters import (
     holds_exact_confidential,
 )
 
-HSDS_VERSION = "3.0"
-NAMESPACE = uuid.UUID("0b7f4a55-6f0e-4c8e-9a3c-5d1f2e9a7c11")  # ids of rows we derive
-COUNTRY = "CI"
-STATUS = {"active": "active", "inactive": "inactive", "planned": "inactive"}
 HIDDEN_VALUE = "masqué : lieu confidentiel"  # what the history pages say for the same values
 
 
@@ -143,48 +141,10 @@ FOREIGN_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
 # metadata.resource_id points into the table named by its resource_type (checked by validate_package;
 # a Frictionless foreign key cannot say so).
 
-VOCABULARIES = {
-    "category": ("webmap — catégories de structures", CATEGORIES),
-    "need": ("webmap — besoins couverts", NEEDS),
-}
-
-
-def derived_id(*parts: object) -> str:
-    return str(uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts)))
-
-
-def _timestamp(moment: dt.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _website(url: str | None) -> str | None:
-    value = (url or "").strip()
-    if not value or " " in value:
-        return None
-    if "://" not in value:
-        value = "http://" + value
-    return value
-
 
 def _chunks(values: list, size: int = 5000) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
-
-
-def _eligibility(service: Service) -> str | None:
-    parts = []
-    if service.sexes:
-        parts.append(str(SEXES[service.sexes]))
-    low, high = service.minimum_age, service.maximum_age
-    if low is not None and high is not None:
-        parts.append(f"{low} à {high} ans")
-    elif low is not None:
-        parts.append(f"à partir de {low} ans")
-    elif high is not None:
-        parts.append(f"jusqu'à {high} ans")
-    return ", ".join(parts) or None
 
 
 def build_tables(
@@ -221,76 +181,31 @@ def build_tables(
     organizations: list[Organization] = []
     for chunk in _chunks(org_ids):
         organizations.extend(session.scalars(select(Organization).where(Organization.id.in_(chunk))))
-    names = dict(session.execute(
-        select(AdminArea.pcode, AdminArea.name).where(AdminArea.level.in_(("adm1", "adm2")))
-    ).all())
+    names = area_names(session)
+    facts = organization_facts(session, org_ids)
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    for org in sorted(organizations, key=lambda o: (o.name, str(o.id))):
+        tables["organization"].append(mapping.organization_record(org, *facts[org.id]))
+    for service_id in service_ids:
+        service = services[service_id]
+        tables["service"].append(mapping.service_record(service))
+        tables["attribute"].extend(mapping.attribute_records(service))
+    seen_locations: set[str] = set()
+    for feature in features:
+        p = feature["properties"]
+        location_id = p["location_id"]
+        tables["service_at_location"].append(
+            mapping.service_at_location_record(links[(p["id"], location_id)], p["id"], location_id))
+        if location_id in seen_locations:
+            continue
+        seen_locations.add(location_id)
+        tables["location"].append(
+            mapping.location_record(feature, services[uuid.UUID(p["id"])].organization_id))
+        address = mapping.address_record(feature, names)
+        if address:
+            tables["address"].append(address)
+    tables["phone"] = [mapping.phone_record(phone) for phone in phones]
     with force_locale("fr"):
-        for org in sorted(organizations, key=lambda o: (o.name, str(o.id))):
-            tables["organization"].append({
-                "id": str(org.id), "name": org.name, "alternate_name": org.alternate_name,
-                "description": org.description or "", "email": org.email,
-                "website": _website(org.website),
-            })
-        for service_id in service_ids:
-            service = services[service_id]
-            description = service.description
-            if service.status == "planned":
-                description = f"{description}\n(Service prévu, pas encore ouvert.)" if description \
-                    else "Service prévu, pas encore ouvert."
-            tables["service"].append({
-                "id": str(service.id), "organization_id": str(service.organization_id),
-                "name": service.name, "alternate_name": service.alternate_name,
-                "description": description, "url": _website(service.url), "email": service.email,
-                "status": STATUS[service.status], "eligibility_description": _eligibility(service),
-                "minimum_age": service.minimum_age, "maximum_age": service.maximum_age,
-                "assured_date": service.assured_date.isoformat() if service.assured_date else None,
-                "last_modified": _timestamp(service.updated_at),
-            })
-            for kind, codes in (("category", [service.category]), ("need", service.needs or [])):
-                for code in codes:
-                    tables["attribute"].append({
-                        "id": derived_id("attribute", service.id, kind, code),
-                        "link_id": str(service.id), "taxonomy_term_id": derived_id("term", kind, code),
-                        "link_type": f"service_{kind}", "link_entity": "service", "value": code,
-                    })
-        seen_locations: set[str] = set()
-        for feature in features:
-            p = feature["properties"]
-            location_id = p["location_id"]
-            tables["service_at_location"].append({
-                "id": derived_id("service_at_location", p["id"], location_id),
-                "service_id": p["id"], "location_id": location_id, "description": None,
-            })
-            if location_id in seen_locations:
-                continue
-            seen_locations.add(location_id)
-            notes = []
-            if p["masked"]:
-                notes.append("Lieu confidentiel : position donnée au centre de la ville, sans adresse.")
-            if p["public_contact"]:
-                notes.append(f"Point de contact public : {p['public_contact']}")
-            lon, lat = feature["geometry"]["coordinates"]
-            tables["location"].append({
-                "id": location_id, "location_type": "physical",
-                "organization_id": str(services[uuid.UUID(p["id"])].organization_id),
-                "name": p["name"], "description": " ".join(notes) or None,
-                "latitude": lat, "longitude": lon,
-            })
-            if p["town"] or p["address"]:
-                tables["address"].append({
-                    "id": derived_id("address", location_id), "location_id": location_id,
-                    "address_1": p["address"] or "", "city": p["town"] or "",
-                    "region": names.get(p["adm2_pcode"]),
-                    "state_province": names.get(p["adm1_pcode"]) or "",
-                    "postal_code": "", "country": COUNTRY, "address_type": "physical",
-                })
-        for phone in phones:
-            tables["phone"].append({
-                "id": str(phone.id), "service_id": str(phone.service_id),
-                "location_id": str(phone.location_id) if phone.location_id else None,
-                "number": phone.number, "type": phone.type, "description": phone.description,
-            })
         for row in schedules:
             tables["schedule"].append({
                 "id": str(row.id), "service_id": str(row.service_id), "location_id": None,
@@ -298,31 +213,17 @@ def build_tables(
                 "opens_at": row.opens_at.isoformat(), "closes_at": row.closes_at.isoformat(),
                 "byday": row.byday, "freq": row.freq, "timezone": 0,
             })
-        for row in languages:
-            tables["language"].append({
-                "id": str(row.id), "service_id": str(row.service_id), "name": row.name,
-                "code": row.code, "note": row.note,
-            })
-        for kind, (title, vocabulary) in VOCABULARIES.items():
-            taxonomy_id = derived_id("taxonomy", kind)
-            tables["taxonomy"].append({
-                "id": taxonomy_id, "name": title, "version": "1",
-                "description": f"Vocabulaire fixe de webmap ({kind}) ; codes stables en anglais.",
-            })
-            for code, label in vocabulary.items():
-                with force_locale("en"):
-                    english = str(label)
-                tables["taxonomy_term"].append({
-                    "id": derived_id("term", kind, code), "code": code, "name": str(label),
-                    "description": english, "taxonomy_id": taxonomy_id, "language": "fr",
-                })
-    # The history's ids of the published records → their ids in the package (the links get
-    # derived ids there).
+    for row in languages:
+        tables["language"].append({
+            "id": str(row.id), "service_id": str(row.service_id), "name": row.name,
+            "code": row.code, "note": row.note,
+        })
+    tables["taxonomy"] = mapping.taxonomy_records()
+    tables["taxonomy_term"] = mapping.taxonomy_term_records()
+    # The history's ids of the published records → their ids in the package (the same).
     published = {name: {r["id"]: r["id"] for r in tables[name]}
-                 for name in ("organization", "service", "location", "phone", "schedule", "language")}
-    published["service_at_location"] = {
-        links[(r["service_id"], r["location_id"])]: r["id"] for r in tables["service_at_location"]
-    }
+                 for name in ("organization", "service", "location", "phone", "service_at_location",
+                              "schedule", "language")}
     tables["metadata"] = _metadata(session, published, viewer)
     return tables
 
@@ -356,7 +257,7 @@ def _metadata(session: Session, published: dict[str, dict[str, str]], viewer: Vi
         rows.extend((entry, is_hidden(entry, viewer, sensitive)) for entry in entries)
     rows.sort(key=lambda row: row[0].id)
     return [{
-        "id": derived_id("metadata", entry.id),
+        "id": mapping.derived_id("metadata", entry.id),
         "resource_id": published[entry.resource_type][entry.resource_id],
         "resource_type": entry.resource_type,
         "last_action_date": entry.last_action_date.astimezone(dt.UTC).date().isoformat(),
@@ -405,8 +306,8 @@ def datapackage(created: dt.datetime | None = None) -> dict:
         "name": "webmap-hsds",
         "title": "webmap — structures de protection de l'enfance en Côte d'Ivoire (HSDS 3.0)",
         "description": ATTRIBUTION,
-        "version": HSDS_VERSION,
-        "created": _timestamp(created or dt.datetime.now(dt.UTC)),
+        "version": mapping.HSDS_VERSION,
+        "created": mapping.timestamp(created or dt.datetime.now(dt.UTC)),
         "resources": resources,
     }
 
