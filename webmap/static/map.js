@@ -43,8 +43,6 @@
   var attributionsShown = [];
   var pendingBoundaries = 0;
 
-  var FALLBACK_STYLE = { color: "#555555", icon: "location-dot", iconColor: "#ffffff" };
-
   // ---- small DOM helpers (text only) ----------------------------------------------------
 
   function el(tag, props, children) {
@@ -79,25 +77,29 @@
   }
 
   function categoryStyle(code) {
-    return config.categories[code] || FALLBACK_STYLE;
+    return config.categories[code] || { symbol: config.fallbackSymbol };
   }
 
   function categoryLabel(code) {
     return labels.categories[code] || code || "";
   }
 
-  function faIcon(name) {
-    var icon = el("i", { "aria-hidden": "true" });
-    icon.classList.add("fa-solid", "fa-" + String(name).replace(/[^a-z0-9-]/g, ""));
-    return icon;
+  // A category's symbol: the page's inline SVG <symbol> (layers/symbols.py), used by reference.
+  function symbolSvg(code, className) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", className);
+    svg.setAttribute("viewBox", "0 0 30 30");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var use = document.createElementNS(ns, "use");
+    use.setAttribute("href", "#" + categoryStyle(code).symbol);
+    svg.appendChild(use);
+    return svg;
   }
 
   function symbol(code, extraClass) {
-    var style = categoryStyle(code);
-    var node = el("span", { className: "wm-symbol" + (extraClass ? " " + extraClass : "") }, [faIcon(style.icon)]);
-    node.style.backgroundColor = style.color;
-    node.style.color = style.iconColor;
-    return node;
+    return symbolSvg(code, "wm-symbol" + (extraClass ? " " + extraClass : ""));
   }
 
   // ---- status line -------------------------------------------------------------------------
@@ -220,10 +222,7 @@
     createIcon: function (oldIcon) {
       var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
       var p = this.options.service;
-      var style = categoryStyle(p.category);
-      div.replaceChildren(faIcon(style.icon));
-      div.style.backgroundColor = style.color;
-      div.style.color = style.iconColor;
+      div.replaceChildren(symbolSvg(p.category, "wm-marker-symbol"));
       div.dataset.serviceId = p.id || "";
       div.dataset.category = p.category || "";
       div.dataset.town = p.town || "";
