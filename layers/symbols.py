@@ -4,8 +4,9 @@ A service is drawn as a disc of its category's ``color`` (:data:`layers.catalogu
 with a white rim and the category's Font Awesome Free *solid* glyph in ``icon_color``. The glyph's
 outline is read from the pinned font file (``fa-solid-900.ttf`` of XStatic-Font-Awesome, the file
 :mod:`layers.print_symbols` draws with matplotlib and the PDF legend with ReportLab): the web map
-gets it as small inline SVG ``<symbol>`` elements (:func:`sprite`, one per category, referenced
-by ``<use href="#wm-symbol-<code>">``), so the browser loads no icon font.
+gets it as small SVG ``<symbol>`` elements (:func:`sprite`, one per category, served as one
+fingerprinted file that the map's script places in the page, where markers, popups and the legend
+reference them with ``<use href="#wm-symbol-<code>">``), so the browser loads no icon font.
 
 Geometry in CSS pixels (the web marker; print scales it): a ``DISC_PX`` disc whose ``RIM_PX`` rim
 lies inside it, the glyph centred on its outline's bounding box, its larger side ``GLYPH_PX``.
@@ -121,9 +122,17 @@ def web_symbols() -> list[WebSymbol]:
 
 @lru_cache(maxsize=1)
 def sprite() -> str:
-    """A hidden inline ``<svg>`` holding every category's ``<symbol>`` (for the page body)."""
+    """An SVG document holding every category's ``<symbol>``, hidden where it is placed."""
     inner = "".join(symbol.svg() for symbol in web_symbols())
     return (
-        '<svg class="wm-sprite" xmlns="http://www.w3.org/2000/svg" width="0" height="0" '
-        f'aria-hidden="true" focusable="false">{inner}</svg>'
+        '<svg xmlns="http://www.w3.org/2000/svg" class="wm-sprite" width="0" height="0" '
+        f'aria-hidden="true" focusable="false">{inner}</svg>\n'
     )
+
+
+@lru_cache(maxsize=1)
+def sprite_version() -> str:
+    """12 hex digits of the sprite's SHA-256 (its URL's ``v``)."""
+    import hashlib
+
+    return hashlib.sha256(sprite().encode("utf-8")).hexdigest()[:12]

@@ -31,7 +31,11 @@ from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 @contextmanager
 def served_app(database_url: str):
+    import logging
+
     from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     from webmap import create_app
 
@@ -89,7 +93,7 @@ def report(title: str, rows: list[dict]) -> None:
     by_type: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         path = urlsplit(row["url"]).path + ("?" + urlsplit(row["url"]).query if urlsplit(row["url"]).query else "")
-        flag = " (cache)" if row["cached"] else ""
+        flag = " (cache)" if row["cached"] or row["wire"] == 0 else ""
         print(f"  {row['status']} {row['type']:<10} {row['wire']:>9,} B wire {row['decoded']:>9,} B decoded  "
               f"{path[:90]}{flag}")
         totals = by_type[row["type"]]
@@ -98,7 +102,7 @@ def report(title: str, rows: list[dict]) -> None:
         totals[2] += row["decoded"]
     for kind, (count, wire, decoded) in sorted(by_type.items()):
         print(f"  {kind:<12} {count:>3} requests {wire:>10,} B wire {decoded:>10,} B decoded")
-    network = [row for row in rows if not row["cached"]]
+    network = [row for row in rows if not row["cached"] and row["wire"] > 0]
     print(f"  TOTAL        {len(rows):>3} requests ({len(network)} over the network) "
           f"{sum(r['wire'] for r in rows):>10,} B wire {sum(r['decoded'] for r in rows):>10,} B decoded")
 

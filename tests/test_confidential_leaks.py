@@ -220,6 +220,7 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
     return {
         "map.index": ["/", "/?lang=en"],
         "map.shell_script": ["/map/shell.js"],
+        "map.symbols_sprite": ["/map/symbols.svg"],
         "map.boundaries_file": ["/map/boundaries/regions.geojson", "/map/boundaries/country.geojson",
                                 "/map/boundaries/departements.geojson"],
         "api.healthz": ["/healthz"],

@@ -75,8 +75,10 @@ def test_web_and_print_symbols_come_from_the_same_catalogue_entry(client):
     """For every category: the page's SVG symbol has the catalogue colours and the very glyph
     outline the printed map draws (same points, within the SVG's 0.1 px rounding)."""
     html = client.get("/").get_data(as_text=True)
-    found = _page_symbols(html)
     config = json.loads(CONFIG_ISLAND.search(html).group(1))
+    sprite = client.get(config["symbolsUrl"])
+    assert sprite.mimetype == "image/svg+xml"
+    found = _page_symbols(sprite.get_data(as_text=True))
     assert set(layers.CATEGORY_STYLES) == set(CATEGORIES)
     for code, style in [*layers.CATEGORY_STYLES.items(), ("fallback", layers.catalogue.FALLBACK_CATEGORY_STYLE)]:
         symbol_id = "wm-symbol-" + code
@@ -100,6 +102,15 @@ def test_web_and_print_symbols_come_from_the_same_catalogue_entry(client):
         assert size == pytest.approx(print_symbols.GLYPH_RATIO * symbols.DISC_PX, abs=0.15)
         assert (raw.max(axis=0) + raw.min(axis=0)) / 2 == pytest.approx((15, 15), abs=0.1)
     assert config["fallbackSymbol"] == "wm-symbol-fallback"
+
+
+def test_the_symbols_file_is_kept_for_good(client):
+    config = json.loads(CONFIG_ISLAND.search(client.get("/").get_data(as_text=True)).group(1))
+    assert re.fullmatch(r"/map/symbols\.svg\?v=[0-9a-f]{12}", config["symbolsUrl"])
+    cache = client.get(config["symbolsUrl"]).cache_control
+    assert cache.public and cache.immutable and cache.max_age == 365 * 24 * 3600
+    assert not client.get("/map/symbols.svg?v=000000000000").cache_control.immutable
+    assert len(symbols.sprite().encode()) < 16_000  # 13 symbols; the icon font was 151 KB
 
 
 def test_every_category_has_its_own_glyph():

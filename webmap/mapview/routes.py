@@ -4,7 +4,8 @@
 inline script (Content-Security-Policy ``script-src 'self'``, see ``webmap.security``); its URL
 carries the script's version, so it is cached for a year like the static files.
 ``/map/boundaries/<layer>.geojson`` are the boundary layers as fingerprinted files
-(``boundaries``), cached the same way.
+(``boundaries``) and ``/map/symbols.svg`` the category symbols (``layers.symbols``), cached the
+same way.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def _client_config() -> dict:
         lang=str(get_locale()),
         messages=messages.rendered(),
         labels=taxonomy.vocabulary_labels(),
+        symbolsUrl=url_for("map.symbols_sprite", v=symbols.sprite_version()),
     )
     return config
 
@@ -66,7 +68,6 @@ def index():
         shell_url=url_for("map.shell_script", v=parts.script_version),
         config=config,
         config_id=CONFIG_ID,
-        symbols_sprite=symbols.sprite(),
         title=_("Map of child protection assistance structures"),
     )
 
@@ -76,6 +77,15 @@ def shell_script():
     parts = _shell(layers.INITIAL_VIEW)
     response = Response(parts.script, mimetype="text/javascript")
     if request.args.get("v") == parts.script_version:
+        _forever(response)
+    return response
+
+
+@bp.get("/map/symbols.svg")
+def symbols_sprite():
+    """The category symbols (``layers.symbols``), placed in the page by ``map.js``."""
+    response = Response(symbols.sprite(), mimetype="image/svg+xml")
+    if request.args.get("v") == symbols.sprite_version():
         _forever(response)
     return response
 

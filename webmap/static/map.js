@@ -11,6 +11,7 @@
  *   services        [{id, locationId, name, category, town, lon, lat}] of that response
  *   loads           completed services loads; requests: services requests sent
  *   boundaries      {layerId: number of features, or -1 when loading failed}
+ *   symbols         number of category symbols placed in the page (-1: failed, null: loading)
  *   legendCategories  category codes in the legend
  */
 (function () {
@@ -25,6 +26,7 @@
     requests: 0,
     error: null,
     boundaries: {},
+    symbols: null,
     legendCategories: [],
     map: null,
     layers: {},
@@ -223,6 +225,7 @@
       var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
       var p = this.options.service;
       div.replaceChildren(symbolSvg(p.category, "wm-marker-symbol"));
+      div.style.backgroundColor = categoryStyle(p.category).color || ""; // until the symbols load
       div.dataset.serviceId = p.id || "";
       div.dataset.category = p.category || "";
       div.dataset.town = p.town || "";
@@ -594,8 +597,28 @@
 
   // ---- start -------------------------------------------------------------------------------------
 
+  // The category symbols (layers/symbols.py): one cached SVG file of <symbol> elements, placed
+  // in the page; markers, popups and the legend reference them (<use href="#wm-symbol-…">), so
+  // those drawn before it arrives show their symbol as soon as it is there.
+  function loadSymbols(url) {
+    return fetch(url)
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (svgText) {
+        var parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
+        var root = parsed.documentElement;
+        if (root.namespaceURI !== "http://www.w3.org/2000/svg") throw new Error("not SVG");
+        document.body.appendChild(document.importNode(root, true));
+        state.symbols = root.querySelectorAll("symbol").length;
+      })
+      .catch(function () { state.symbols = -1; })
+      .then(markReady);
+  }
+
   function markReady() {
-    if (state.ready || pendingBoundaries > 0) return;
+    if (state.ready || pendingBoundaries > 0 || state.symbols === null) return;
     if (map.hasLayer(state.layers.services) && state.loads === 0) return;
     state.ready = true;
     document.documentElement.dataset.webmapReady = "true";
@@ -621,6 +644,8 @@
     // No tile layer sets the zoom range; the marker clusters need a maximum zoom.
     map.setMinZoom(config.view.min_zoom);
     map.setMaxZoom(config.view.max_zoom);
+
+    loadSymbols(config.symbolsUrl);
 
     statusBox = el("div", { className: "wm-status", role: "status", "aria-live": "polite", hidden: "" });
     map.getContainer().appendChild(statusBox);
