@@ -50,6 +50,8 @@ NOT_DATA = {
     "static": "the app's scripts and styles",
     "assets.vendor": "vendored libraries",
     "transfer.static": "the import page's script",
+    "offline.service_worker": "the service worker's code (and the names of the app's files)",
+    "offline.manifest": "the web app's name and icons",
 }
 
 
@@ -233,6 +235,7 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "api.service": [f"/api/v1/services/{i}" for i in ids],
         "referral.api_nearest": nearest,
         "referral.index": ["/referral"],
+        "offline.offline_package": ["/api/v1/offline"],
         "referral.results": [u.replace("/api/v1/nearest", "/referral/results") for u in nearest[::2]]
         + [f"/referral/results?place={s.town.name}&need=shelter" for s in shelters],
         "referral.sheet_page": [u.replace("/api/v1/nearest", "/referral/sheet") for u in nearest[1::4]],

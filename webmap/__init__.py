@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .directory import bp as directory_bp
     from .export import bp as export_bp
     from .mapview import bp as map_bp
+    from .offline import bp as offline_bp
     from .planning import bp as planning_bp
     from .referral import bp as referral_bp
     from .transfer import bp as transfer_bp
@@ -53,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(directory_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(map_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(referral_bp)
     app.register_blueprint(transfer_bp)

@@ -175,6 +175,20 @@ def api_paths(max_limit: int) -> dict:
             "region, or the helpline).",
             ambiguous=True,
         ),
+        "/api/v1/offline": {
+            "get": {
+                "summary": "The public directory, gazetteer, boundaries and phrases in one versioned package, "
+                "for the referral page offline",
+                "description": "The same for every viewer: confidential locations at their town's point only. "
+                "`version` is the ETag; send it back in `If-None-Match` and an unchanged package is 304. "
+                "Tables are `{fields, rows}`. Compressed (brotli or gzip) as the client accepts.",
+                "parameters": [],
+                "responses": {
+                    "200": {"description": "The package", "content": {"application/json": {"schema": s.OFFLINE}}},
+                    "304": {"description": "Not modified: the client's version is current"},
+                },
+            }
+        },
         "/api/v1/campaigns": _get(
             "Prevention campaigns as GeoJSON (demonstration campaigns flagged DÉMO)",
             [

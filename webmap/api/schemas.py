@@ -295,3 +295,23 @@ AMBIGUOUS_PLACE = _object(
         ),
     }
 )
+
+# The offline package (webmap/offline/package.py): tables as field names and rows of values.
+_TABLE = _object({"fields": STRINGS, "rows": {"type": "array", "items": {"type": "array"}}})
+OFFLINE = _object(
+    {
+        "version": STRING,
+        "generated_at": {"type": "string", "format": "date-time"},
+        "format": INTEGER,
+        "services": _object({"fields": STRINGS, "location_fields": STRINGS,
+                             "rows": {"type": "array", "items": {"type": "array"}}}),
+        "fallback": {"type": "array", "items": FALLBACK_CONTACT},
+        "places": _object({"fields": STRINGS, "rows": {"type": "array", "items": {"type": "array"}},
+                           "names": STRINGS}),
+        "aliases": {"type": "array", "items": {"type": "array"}},
+        "boundaries": _object({"country": {"type": "object"}, "regions": {"type": "object"}}),
+        "rules": {"type": "object"},
+        "messages": {"type": "object"},
+    },
+    {"reach": _nullable({"type": "object"})},
+)

@@ -63,7 +63,8 @@ def _admin_name(level: str, pcode_column):
 _SIGNATURE_SQL = text("SELECT sha256, loaded_at FROM reference_dataset WHERE layer = 'place'")
 
 
-def _load_gazetteer(session: Session) -> matching.Gazetteer:
+def place_rows(session: Session) -> list[dict]:
+    """Every place of the gazetteer as the matcher reads it (also packed for offline use)."""
     stmt = select(
         Place.id,
         Place.name,
@@ -84,7 +85,11 @@ def _load_gazetteer(session: Session) -> matching.Gazetteer:
         place = row._asdict()
         place["lat"], place["lon"] = round(row.lat, 6), round(row.lon, 6)
         places.append(place)
-    return matching.Gazetteer(places, matching.load_aliases())
+    return places
+
+
+def _load_gazetteer(session: Session) -> matching.Gazetteer:
+    return matching.Gazetteer(place_rows(session), matching.load_aliases())
 
 
 RECHECK_S = 30.0  # how long a process trusts its gazetteer before checking the loaded data again
