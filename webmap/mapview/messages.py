@@ -35,6 +35,14 @@ MESSAGES: dict[str, object] = {
     "precision": _l("Location precision"),
     "masked": _l("Confidential place: shown at town level only."),
     "clusterTitle": _l("%(count)s structures: zoom in to see them"),
+    # Offline (the package stored on the device, static/offline/store.js)
+    "offlineBanner": _l("Offline — data of %(date)s"),
+    "offlineStored": _l("Offline data of %(date)s (%(size)s)"),
+    "offlineNoData": _l("No connection, and no data stored on this device: open the map once online."),
+    "unavailableOffline": _l("Unavailable offline"),
+    "layerUnavailableOffline": _l("%(layer)s: unavailable offline"),
+    "kilobytes": _l("%(size)s KB"),
+    "megabytes": _l("%(size)s MB"),
 }
 
 

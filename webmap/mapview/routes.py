@@ -19,6 +19,7 @@ from layers import symbols
 
 from .. import taxonomy
 from ..assets.routes import ONE_YEAR, vendor_url
+from ..directory.query import STALE_AFTER_DAYS
 from ..extensions import db
 from . import boundaries, bp, messages
 from .builder import MapParts, build_map, render_parts
@@ -44,6 +45,7 @@ def _client_config() -> dict:
         messages=messages.rendered(),
         labels=taxonomy.vocabulary_labels(),
         symbolsUrl=url_for("map.symbols_sprite", v=symbols.sprite_version()),
+        staleAfterDays=STALE_AFTER_DAYS,  # the offline popups flag stale records as the API does
     )
     return config
 
@@ -62,9 +64,15 @@ def _shell(view: dict) -> MapParts:
 def index():
     config = _client_config()
     parts = _shell(config["view"])
+    # Fetched by map.js as soon as it starts: the browser may start them with the page, and the
+    # service worker keeps every file the page links for offline use (static/offline/sw.js).
+    preload = [config["symbolsUrl"], *(
+        lyr["url"] for lyr in config["layers"] if lyr["kind"] == "boundaries" and lyr["visible"]
+    )]
     return render_template(
         "map.html",
         parts=parts,
+        preload=preload,
         shell_url=url_for("map.shell_script", v=parts.script_version),
         config=config,
         config_id=CONFIG_ID,
