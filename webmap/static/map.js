@@ -618,7 +618,7 @@
   }
 
   var OfflineControl = L.Control.extend({
-    options: { position: "bottomleft" },
+    options: { position: "topleft" }, // under the zoom buttons: the attribution covers the bottom on phones
     onAdd: function () {
       offlineBox = el("div", { className: "wm-offline-info leaflet-control", role: "status", hidden: "" });
       return offlineBox;
