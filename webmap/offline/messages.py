@@ -125,3 +125,20 @@ def catalogue(lang: str) -> dict:
 
 def catalogues() -> dict[str, dict]:
     return {lang: catalogue(lang) for lang in LANGUAGES}
+
+
+def page_messages() -> dict[str, str]:
+    """The offline phrases the page itself carries (in the cached shell, before any package)."""
+    phrases = _offline_phrases()
+    return {
+        "offlineBanner": phrases["banner"],
+        "offlineNote": phrases["banner_note"],
+        "offlineInfo": phrases["data_info"],
+        "offlineNone": phrases["data_none"],
+        "offlineUpdate": phrases["update"],
+        "offlineUpdating": phrases["updating"],
+        "offlineUpToDate": phrases["up_to_date"],
+        "offlineUpdated": phrases["updated"],
+        "offlineUpdateFailed": phrases["update_failed"],
+        "offlineNoData": phrases["no_data_offline"],
+    }

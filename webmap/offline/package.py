@@ -32,8 +32,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+import layers
+
 from ..directory.service import LIVE_STATUSES
-from ..models import Location, Phone, Service, ServicePoint
+from ..models import AdminArea, Location, Phone, Service, ServicePoint
 from ..reference import matching
 from ..reference.query import admin_areas, place_rows
 from ..referral import fallback, nearest, origin, words
@@ -164,6 +166,17 @@ def _reach(session: Session) -> list | None:
     return json.loads(shapely.to_geojson(shapely.set_precision(geometry, 1e-4)))
 
 
+def _areas(session: Session) -> list[list]:
+    """Every administrative area as [P-code, name, level, lon, lat] of its point on surface (the
+    origin of a search by P-code), ordered by P-code and level."""
+    point = func.ST_PointOnSurface(AdminArea.geom)
+    rows = session.execute(
+        select(AdminArea.pcode, AdminArea.name, AdminArea.level, func.ST_X(point), func.ST_Y(point))
+        .order_by(AdminArea.pcode, AdminArea.level)
+    )
+    return [[pcode, name, level, _round(lon), _round(lat)] for pcode, name, level, lon, lat in rows]
+
+
 def _boundaries(session: Session) -> dict:
     def collection(level: str) -> dict:
         return {"type": "FeatureCollection", "features": admin_areas(session, level, simplify=BOUNDARY_SIMPLIFY)}
@@ -212,8 +225,11 @@ def build(session: Session, connection, messages: dict, now: dt.datetime | None 
         "places": _places(session),
         "aliases": _aliases(),
         "reach": _reach(session),
+        "areas": _areas(session),
         "boundaries": _boundaries(session),
         "rules": rules(),
+        # Category colours of the one layer catalogue (the pages' symbols).
+        "colors": {code: style.color for code, style in layers.CATEGORY_STYLES.items()},
         "messages": messages,
     }
     body = json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -20,7 +20,7 @@ from ..assets.fingerprint import digest
 from ..assets.packages import PACKAGES, package
 from ..config import PROJECT_ROOT
 
-SHELL_PAGES = ("/referral", "/")
+SHELL_PAGES = ("/referral", "/referral/sheet", "/")
 SERVICE_WORKER = Path(__file__).resolve().parents[1] / "static" / "offline" / "sw.js"
 
 

@@ -18,6 +18,7 @@ from .. import taxonomy
 from ..assets.routes import vendor_url
 from ..errors import BadParameter, WebmapError
 from ..extensions import db
+from ..offline.messages import page_messages as offline_messages
 from ..viewer import current_viewer
 from . import bp, fallback, nearest, sheet
 from .messages import page_error
@@ -220,6 +221,7 @@ def index():
             {"text": str(a.text), "url": a.url} for a in layers.attributions(["country", "regions", "services"])
         ],
         "view": layers.INITIAL_VIEW,
+        "categoryColors": {code: style.color for code, style in layers.CATEGORY_STYLES.items()},
         "messages": {
             "noPlace": _("No town or village found"),
             "searching": _("Searching…"),
@@ -231,6 +233,7 @@ def index():
             "origin": _("Origin"),
             "loadError": _("The search failed: check the connection and try again."),
             "copied": _("Link copied"),
+            **offline_messages(),
         },
     }
     html = render_template(

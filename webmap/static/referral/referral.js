@@ -12,13 +12,16 @@
  *   searches     completed searches made by the script
  *   boundaries   number of boundary features drawn (-1 if loading failed)
  *   markers      result markers on the map
+ *   offline      the last results came from the search on this device (no network, or none
+ *                within NETWORK_TIMEOUT_MS): webmap/static/offline/search.js over the stored package
  */
 (function () {
   "use strict";
 
   var config = JSON.parse(document.getElementById("rf-config").textContent);
   var M = config.messages;
-  var state = { ready: false, searches: 0, boundaries: 0, markers: 0, map: null };
+  var state = { ready: false, searches: 0, boundaries: 0, markers: 0, map: null, offline: false };
+  var NETWORK_TIMEOUT_MS = 4000;  // no answer by then: the search runs on this device
   window.referral = state;
 
   var form = document.getElementById("rf-form");
@@ -133,7 +136,15 @@
       .then(function (data) {
         if (placeInput.value.trim() === q && document.activeElement === placeInput) renderOptions(data.results || []);
       })
-      .catch(function () { /* aborted or offline: the typed name is still searched on submit */ });
+      .catch(function (error) {
+        if (error && error.name === "AbortError") return;  // a newer request replaced it
+        // Offline: the same matches from the stored gazetteer.
+        offlineIndex().then(function (idx) {
+          if (idx && placeInput.value.trim() === q && document.activeElement === placeInput) {
+            renderOptions(window.WebmapSearch.places(idx, q, 8));
+          }
+        });
+      });
   }
 
   placeInput.addEventListener("input", function () {
@@ -183,13 +194,26 @@
     return params.toString();
   }
 
+  function timedFetch(url, options) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, NETWORK_TIMEOUT_MS);
+    return fetch(url, Object.assign({ signal: controller.signal }, options)).then(function (response) {
+      clearTimeout(timer);
+      return response;
+    }, function (error) { clearTimeout(timer); throw error; });
+  }
+
   function search(query, push) {
     resultsBox.setAttribute("aria-busy", "true");
     resultsBox.classList.add("rf-loading");
-    return fetch(config.resultsUrl + (query ? "?" + query : ""), { headers: { Accept: "text/html" } })
-      .then(function (response) { return response.text(); })
+    return timedFetch(config.resultsUrl + (query ? "?" + query : ""), { headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (response.status >= 500) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
       .then(function (html) {
         resultsBox.innerHTML = html;  // our own server-rendered, escaped template
+        state.offline = false;
         var inner = document.getElementById("rf-results-inner");
         var canonical = inner && inner.dataset.query ? inner.dataset.query : query;
         if (push) history.pushState({ query: canonical }, "", config.pageUrl + (canonical ? "?" + canonical : ""));
@@ -198,18 +222,86 @@
         var heading = resultsBox.querySelector(".rf-heading, .rf-alert");
         if (heading) heading.scrollIntoView({ block: "start" });
       })
-      .catch(function () {
-        resultsBox.textContent = "";
-        var p = document.createElement("p");
-        p.className = "rf-alert";
-        p.setAttribute("role", "alert");
-        p.textContent = M.loadError;
-        resultsBox.appendChild(p);
-      })
+      .catch(function () { return offlineSearch(query, push); })
       .then(function () {
         resultsBox.removeAttribute("aria-busy");
         resultsBox.classList.remove("rf-loading");
       });
+  }
+
+  // ---- the search on this device (no network) --------------------------------------------
+
+  var indexPromise = null;
+
+  function offlineIndex() {
+    if (!window.WebmapOffline || !window.WebmapSearch) return Promise.resolve(null);
+    if (!indexPromise) {
+      indexPromise = window.WebmapOffline.ready().then(function (pkg) {
+        if (!pkg) { indexPromise = null; return null; }
+        return window.WebmapSearch.index(pkg);
+      });
+    }
+    return indexPromise;
+  }
+
+  function alertText(text) {
+    resultsBox.textContent = "";
+    var p = document.createElement("p");
+    p.className = "rf-alert";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    resultsBox.appendChild(p);
+  }
+
+  function longDate(iso) {
+    return window.WebmapRender.date(iso, config.lang);
+  }
+
+  function offlineSearch(query, push) {
+    return offlineIndex().then(function (idx) {
+      if (!idx) { alertText(M.offlineNoData); return; }
+      var answer = window.WebmapSearch.run(idx, new URLSearchParams(query), config.lang);
+      var canonical = answer.error ? query : window.WebmapSearch.canonicalQuery(answer, idx.rules);
+      if (answer.error) {
+        answer.error.suggestions.forEach(function (s) {
+          var params = new URLSearchParams(query);
+          ["place", "coords", "lat", "lon", "pcode"].forEach(function (k) { params.delete(k); });
+          var origin = new URLSearchParams();
+          if (s.id !== undefined) origin.append("place", String(s.id)); else origin.append("pcode", s.pcode);
+          s.url = config.pageUrl + "?" + origin.toString() + (params.toString() ? "&" + params.toString() : "");
+        });
+      }
+      var M2 = idx.pkg.messages[config.lang] || idx.pkg.messages.fr;
+      var node = window.WebmapRender.results(answer, {
+        M: M2, lang: config.lang, query: canonical, pageUrl: config.pageUrl, sheetUrl: config.sheetUrl,
+        colors: config.categoryColors, banner: window.WebmapSearch.fill(M.offlineBanner, { date: longDate(idx.pkg.generated_at) })
+      });
+      resultsBox.textContent = "";
+      resultsBox.appendChild(node);
+      if (!answer.error) fillForm(new URLSearchParams(query), answer);
+      if (push) history.pushState({ query: canonical }, "", config.pageUrl + (canonical ? "?" + canonical : ""));
+      state.offline = true;
+      afterResults();
+      state.searches += 1;
+      var heading = resultsBox.querySelector(".rf-heading, .rf-alert");
+      if (heading && push) heading.scrollIntoView({ block: "start" });
+    }).catch(function () { alertText(M.loadError); });
+  }
+
+  /* The form shows the search the URL describes (a shared link opened offline). */
+  function fillForm(params, answer) {
+    var origin = answer.origin;
+    if (origin.kind === "place") {
+      placeInput.value = origin.name;
+      placeInput.dataset.placeId = String(origin.place_id);
+      placeInput.dataset.placeName = origin.name;
+    }
+    form.querySelectorAll('input[name="need"]').forEach(function (box) { box.checked = answer.criteria.needs.indexOf(box.value) >= 0; });
+    ["age", "sex", "category", "max_km", "limit"].forEach(function (name) {
+      var input = form.elements[name];
+      var value = params.get(name);
+      if (input && value !== null && input.value !== value) input.value = value;
+    });
   }
 
   form.addEventListener("submit", function (event) {
@@ -288,6 +380,49 @@
     });
   }
 
+  // ---- offline data: date, size, update -----------------------------------------------------
+
+  function initOfflineStatus() {
+    var box = document.getElementById("rf-offline-status");
+    if (!box || !window.WebmapOffline) return;
+    var text = box.querySelector("[data-role=offline-info]");
+    var button = box.querySelector("[data-role=offline-update]");
+    var said = box.querySelector("[data-role=offline-said]");
+    function show() {
+      return window.WebmapOffline.info().then(function (info) {
+        box.hidden = false;
+        if (!info) { text.textContent = M.offlineNone; return; }
+        var size = new Intl.NumberFormat(config.lang, { style: "unit", unit: "kilobyte", maximumFractionDigits: 0 })
+          .format(info.bytes / 1000);
+        text.textContent = window.WebmapSearch.fill(M.offlineInfo, { date: longDate(info.generated_at), size: size });
+        box.dataset.version = info.version;
+      });
+    }
+    function online() { button.hidden = !navigator.onLine; }
+    window.addEventListener("online", online);
+    window.addEventListener("offline", online);
+    online();
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      said.textContent = M.offlineUpdating;
+      window.WebmapOffline.refresh().then(function (outcome) {
+        button.disabled = false;
+        said.textContent = outcome.status === "updated" ? M.offlineUpdated
+          : outcome.status === "unchanged" ? M.offlineUpToDate : M.offlineUpdateFailed;
+        if (outcome.status === "updated") indexPromise = null;
+        return show();
+      });
+    });
+    // Stored once, then checked on each visit with the network (one 304 when nothing changed).
+    show().then(function () {
+      if (!navigator.onLine) return;
+      return window.WebmapOffline.refresh().then(function (outcome) {
+        if (outcome.status === "updated") indexPromise = null;
+        return show();
+      });
+    }).then(function () { state.offlineChecked = true; });
+  }
+
   // ---- map ---------------------------------------------------------------------------------
 
   var map = null;
@@ -333,7 +468,15 @@
         L.geoJSON(collection, { style: function () { return style; }, interactive: false, pane: "rf-boundaries" }).addTo(map);
         state.boundaries += collection.features.length;
       })
-      .catch(function () { state.boundaries = -1; });
+      .catch(function () {
+        // Offline: the boundaries stored with the directory.
+        return offlineIndex().then(function (idx) {
+          var stored = idx && idx.pkg.boundaries[url === config.countryUrl ? "country" : "regions"];
+          if (!stored) { state.boundaries = -1; return; }
+          L.geoJSON(stored, { style: function () { return style; }, interactive: false, pane: "rf-boundaries" }).addTo(map);
+          state.boundaries += stored.features.length;
+        });
+      });
   }
 
   function initMap() {
@@ -369,6 +512,14 @@
 
   if (window.L && document.getElementById("rf-map")) initMap();
   afterResults();
+  initOfflineStatus();
+  // The page came from the service worker's copy (no network): the URL's search runs here.
+  var inner = document.getElementById("rf-results-inner");
+  var asked = new URLSearchParams(window.location.search);
+  var keys = ["place", "coords", "lat", "lon", "pcode", "need", "category", "age", "sex", "max_km", "limit"];
+  if (inner && inner.dataset.status === "idle" && keys.some(function (k) { return asked.has(k); })) {
+    search(asked.toString(), false);
+  }
   // A shared link opens on its results (or on what went wrong), not on the empty form.
   var initial = resultsBox.querySelector(".rf-heading, .rf-alert, .rf-empty");
   if (initial && window.location.search) initial.scrollIntoView({ block: "start" });
