@@ -502,10 +502,13 @@
     return state.offline || navigator.onLine === false;
   }
 
+  // The package already on the device, or null: never a download here (a failed request
+  // online must not cost the whole package; keepPackageFresh downloads it when all is drawn).
   function storedPackage() {
     var store = offlineStore();
     if (!store) return Promise.resolve(null);
-    return store.ready().catch(function () { return null; });
+    return store.info().then(function (info) { return info ? store.ready() : null; })
+      .catch(function () { return null; });
   }
 
   function packageBoundaries(layerId) {
