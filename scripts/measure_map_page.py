@@ -10,7 +10,9 @@ or the test database). Headless Chromium (Debian's, as the browser tests) opens 
 empty cache and waits until the map reports it is ready (``window.webmap.ready``); the Chrome
 DevTools protocol gives each response's bytes on the wire (headers + compressed body) and decoded
 size. Then the page is loaded again in the same context (the browser cache warm) and counted the
-same way. Prints one line per request and the totals; no figure is asserted.
+same way. Prints one line per request and the totals; no figure is asserted. When the app is served here,
+the body bytes of every answer are counted on the server side too (with what a service worker
+fetches for itself, which the page's DevTools session does not see).
 """
 
 from __future__ import annotations
@@ -28,6 +30,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
+SERVED: list[tuple[str, int]] = []  # (path, body bytes) of every answer of the served app
+
+
+class _Counting:
+    """WSGI middleware: the body bytes of every answer (compressed as sent), whoever asked —
+    the page, or the service worker keeping the offline shell (which the page's DevTools
+    session does not see)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
+        size = 0
+        for chunk in self.app(environ, start_response):
+            size += len(chunk)
+            yield chunk
+        SERVED.append((path, size))
+
 
 @contextmanager
 def served_app(database_url: str):
@@ -40,7 +61,7 @@ def served_app(database_url: str):
     from webmap import create_app
 
     app = create_app({"SECRET_KEY": "measure-only", "DATABASE_URL": database_url})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _Counting(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -81,6 +102,8 @@ def measure(page, cdp, url: str) -> list[dict]:
     cdp.on("Network.loadingFinished", on_finished)
     page.goto(url)
     page.wait_for_function("() => window.webmap && window.webmap.ready === true", timeout=30_000)
+    # The offline package, stored after the map is drawn (when the page has the offline store).
+    page.wait_for_function("() => !window.WebmapOffline || window.webmap.offlineInfo !== null", timeout=60_000)
     page.wait_for_load_state("networkidle")
     cdp.remove_listener("Network.responseReceived", on_response)
     cdp.remove_listener("Network.dataReceived", on_data)
@@ -128,7 +151,13 @@ def main() -> int:
             cdp.send("Network.enable")
             print(f"{base}/ at {args.width}×{args.height}, Chromium {browser.version}")
             report("first visit (empty cache)", measure(page, cdp, base + "/"))
+            page.wait_for_timeout(3000)  # a service worker's install finishes meanwhile
+            served_first = list(SERVED)
             report("second visit (same browser)", measure(page, cdp, base + "/"))
+            if served_first and not args.base_url:
+                page_paths = len(served_first)
+                print(f"\nserver side, first visit: {page_paths} answers, {sum(n for _p, n in served_first):,} B "
+                      "of bodies (with the service worker's own requests, not in the figures above)")
             browser.close()
     return 0
 
