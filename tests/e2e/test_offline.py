@@ -58,8 +58,24 @@ def _stored_package_text(page) -> str:
     })""")
 
 
+def _shown(page) -> dict:
+    """What the results say, part by part (the offline banner aside)."""
+    return page.evaluate("""() => {
+        const box = document.getElementById("rf-results-inner");
+        const text = (selector) => [...box.querySelectorAll(selector)].map(e => e.innerText);
+        return {heading: text(".rf-heading"), origin: text(".rf-origin-line"), items: text(".rf-item"),
+                hrefs: [...box.querySelectorAll(".rf-item a, .rf-actions a")].map(a => a.getAttribute("href")),
+                method: text(".rf-method"), fallback: text("[data-role=fallback]")};
+    }""")
+
+
 def test_the_odienne_search_and_a_shared_link_work_offline(live_server, phone):
     _first_visit(phone, live_server)
+    phone.goto(live_server + "/referral?place=2283016&need=shelter&age=12")
+    _ready(phone)
+    online = _shown(phone)
+    phone.goto(live_server + "/referral")
+    _ready(phone)
     phone.context.set_offline(True)
     phone.reload()
     _ready(phone)
@@ -85,6 +101,11 @@ def test_the_odienne_search_and_a_shared_link_work_offline(live_server, phone):
     assert first.locator("a.rf-call").get_attribute("href").startswith("tel:")
     assert "Si personne ne répond" in phone.locator("[data-role=fallback]").inner_text()
     assert "place=2283016" in phone.url and "need=shelter" in phone.url and "age=12" in phone.url
+    # The same answer as the server's, drawn the same way.
+    offline = _shown(phone)
+    for part in online:
+        assert offline[part] == online[part], part
+    phone.locator("[data-role=offline-banner]").scroll_into_view_if_needed()
     screenshot(phone, "referral-offline.png")
 
     # A shareable link opened with no network shows its results.
@@ -103,6 +124,7 @@ def test_the_odienne_search_and_a_shared_link_work_offline(live_server, phone):
     sheet.wait_for_function("() => document.querySelector('.rf-sheet[data-offline]') !== null", timeout=20_000)
     assert sheet.locator(".rf-sheet-list h2").first.inner_text() == ODIENNE_CHPM
     assert "Si personne ne répond" in sheet.locator(".rf-sheet").inner_text()
+    assert sheet.locator(".rf-sheet-map circle").count() == sheet.locator(".rf-sheet-list > li").count() == 3
     screenshot(sheet, "referral-sheet-offline.png")
 
 

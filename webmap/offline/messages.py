@@ -77,6 +77,7 @@ PHRASES = {
     "sheet_source": "Source: webmap — directory of child protection structures in Côte d'Ivoire (Child "
                     "Protection Compact Partnership, Annex A, 2022); boundaries OCHA / CNTIG; places GeoNames.",
     "no_search_sheet": "No search: open this sheet from the results of a search.",
+    "map_caption": "■ departure · numbered discs: the structures above; straight lines, not roads.",
 }
 
 PLURALS = {

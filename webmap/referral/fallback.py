@@ -114,27 +114,71 @@ def ask_instead(connection: psycopg.Connection, results: list[dict], fallback: l
     by_id = {str(row["id"]): row for row in rows}
     helpline = _helpline(fallback)
     for result in missing:
-        row = by_id.get(result["id"])
-        # The organisation's e-mail when it is the result's own says nothing new: look further.
-        new_email = row is not None and row["organization_email"] not in (None, result.get("email"))
-        if row is not None and (row["organization_phones"] or new_email):
-            result["ask_instead"] = {
-                "kind": "organization",
-                "name": row["organization"],
-                "phones": list(row["organization_phones"]),
-                "email": row["organization_email"],
-            }
-        elif row is not None and row["centre"]:
-            result["ask_instead"] = {
-                "kind": "social_centre",
-                "name": row["centre"],
-                "phones": list(row["centre_phones"]),
-                "email": None,
-            }
-        elif helpline is not None:
-            result["ask_instead"] = {
-                "kind": "helpline",
-                "name": helpline["name"],
-                "phones": helpline["phones"],
-                "email": None,
-            }
+        result["ask_instead"] = _whom(result, by_id.get(result["id"]), helpline)
+
+
+def _whom(result: dict, row: dict | None, helpline: dict | None) -> dict | None:
+    """The rule of ``ask_instead`` for one phone-less result (``row``: its ``_ASK_SQL`` row)."""
+    # The organisation's e-mail when it is the result's own says nothing new: look further.
+    new_email = row is not None and row["organization_email"] not in (None, result.get("email"))
+    if row is not None and (row["organization_phones"] or new_email):
+        return {
+            "kind": "organization",
+            "name": row["organization"],
+            "phones": list(row["organization_phones"]),
+            "email": row["organization_email"],
+        }
+    if row is not None and row["centre"]:
+        return {"kind": "social_centre", "name": row["centre"], "phones": list(row["centre_phones"]), "email": None}
+    if helpline is not None:
+        return {"kind": "helpline", "name": helpline["name"], "phones": helpline["phones"], "email": None}
+    return None
+
+
+# The same rows as ``_ASK_SQL`` for every phone-less live service at once (the offline package):
+# each organisation and each region's first social centre read once, not once per service.
+_ASK_ALL_SQL = f"""
+WITH region AS (
+    SELECT DISTINCT ON (sal.service_id) sal.service_id, l.adm1_pcode
+    FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+    WHERE l.adm1_pcode IS NOT NULL
+    ORDER BY sal.service_id, l.id
+), centre AS (
+    SELECT DISTINCT ON (cl.adm1_pcode) cl.adm1_pcode, c.name,
+           ARRAY(SELECT p.number FROM phone p WHERE p.service_id = c.id AND {_CALLABLE} ORDER BY p.number) AS phones
+    FROM service c
+    JOIN service_at_location csal ON csal.service_id = c.id
+    JOIN location cl ON cl.id = csal.location_id
+    WHERE c.category = 'social_centre' AND c.status = 'active' AND cl.adm1_pcode IS NOT NULL
+      AND EXISTS (SELECT 1 FROM phone p WHERE p.service_id = c.id AND {_CALLABLE})
+    ORDER BY cl.adm1_pcode, c.name, c.id
+), organization_phones AS (
+    SELECT p.organization_id, array_agg(p.number ORDER BY p.number) AS phones
+    FROM phone p WHERE p.organization_id IS NOT NULL AND {_CALLABLE}
+    GROUP BY p.organization_id
+)
+SELECT s.id, o.name AS organization, o.email AS organization_email,
+       coalesce(op.phones, ARRAY[]::varchar[]) AS organization_phones,
+       centre.name AS centre, centre.phones AS centre_phones
+FROM service s
+JOIN organization o ON o.id = s.organization_id
+LEFT JOIN organization_phones op ON op.organization_id = o.id
+LEFT JOIN region ON region.service_id = s.id
+LEFT JOIN centre ON centre.adm1_pcode = region.adm1_pcode
+WHERE s.id = ANY(%(ids)s)
+"""
+
+
+def ask_instead_all(connection: psycopg.Connection, results: list[dict], fallback: list[dict]) -> None:
+    """``ask_instead`` for many results at once (set-based; the same rule and the same answers)."""
+    missing = [result for result in results if not result["phones"]]
+    for result in results:
+        result["ask_instead"] = None
+    if not missing:
+        return
+    with connection.cursor(row_factory=dict_row) as cursor:
+        rows = cursor.execute(_ASK_ALL_SQL, {"ids": [result["id"] for result in missing]}).fetchall()
+    by_id = {str(row["id"]): row for row in rows}
+    helpline = _helpline(fallback)
+    for result in missing:
+        result["ask_instead"] = _whom(result, by_id.get(result["id"]), helpline)

@@ -30,6 +30,13 @@
     return node;
   }
 
+  /* Jinja's urlencode filter (Python's quote, "/" kept): encodeURIComponent leaves !'()* as they are. */
+  function urlencode(value) {
+    return encodeURIComponent(value).replace(/[!'()*]/g, function (c) {
+      return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+    }).replace(/%2F/g, "/");
+  }
+
   function tel(number) {
     var cleaned = String(number).replace(/[^\d+]/g, "");
     return cleaned.slice(0, 1) + cleaned.slice(1).replace(/\+/g, "");
@@ -132,7 +139,7 @@
           call ? el("a", { className: "rf-button rf-call", "data-role": "call", href: "tel:" + tel(call),
                            text: r.phones.length ? M.call : fill(M.call_number, { number: call }) }) : null,
           el("a", { className: "rf-button rf-button-light rf-route", "data-role": "route",
-                    href: "geo:" + r.lat + "," + r.lon + "?q=" + r.lat + "," + r.lon + "(" + encodeURIComponent(r.name) + ")", text: M.directions })
+                    href: "geo:" + r.lat + "," + r.lon + "?q=" + r.lat + "," + r.lon + "(" + urlencode(r.name) + ")", text: M.directions })
         ]),
         el("details", { className: "rf-more" }, [
           el("summary", { text: M.details }),
@@ -252,6 +259,81 @@
     return root;
   }
 
+  // --- the sheet's small map (webmap/referral/sheet.py, drawn here from the stored boundaries) ---
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var WIDTH = 480, HEIGHT = 300, MIN_SPAN_DEG = 0.4;
+
+  function svg(tag, attrs, children) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs).forEach(function (name) { node.setAttribute(name, String(attrs[name])); });
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function extent(points) {
+    var lons = points.map(function (p) { return p[0]; }), lats = points.map(function (p) { return p[1]; });
+    var cx = (Math.min.apply(null, lons) + Math.max.apply(null, lons)) / 2;
+    var cy = (Math.min.apply(null, lats) + Math.max.apply(null, lats)) / 2;
+    var sx = Math.max(Math.max.apply(null, lons) - Math.min.apply(null, lons), MIN_SPAN_DEG) * 1.25;
+    var sy = Math.max(Math.max.apply(null, lats) - Math.min.apply(null, lats), MIN_SPAN_DEG) * 1.25;
+    var aspect = WIDTH / HEIGHT;
+    if (sx / sy < aspect) sx = sy * aspect; else sy = sx / aspect;
+    return [cx - sx / 2, cy - sy / 2, cx + sx / 2, cy + sy / 2];
+  }
+
+  function pathData(geometry) {
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    return polygons.map(function (rings) {
+      return rings.map(function (ring) {
+        return "M " + ring.map(function (p) { return p[0].toFixed(4) + " " + (-p[1]).toFixed(4); }).join(" L ") + " Z";
+      }).join(" ");
+    }).join(" ");
+  }
+
+  function smallMap(answer, pkg) {
+    var origin = answer.origin, results = answer.results;
+    var box = extent([[origin.lon, origin.lat]].concat(results.map(function (r) { return [r.lon, r.lat]; })));
+    var span = box[2] - box[0], unit = span / WIDTH;
+    var root = svg("svg", { class: "rf-sheet-map", role: "img", viewBox: box[0].toFixed(5) + " " + (-box[3]).toFixed(5) + " " +
+      span.toFixed(5) + " " + (box[3] - box[1]).toFixed(5), width: WIDTH, height: HEIGHT, preserveAspectRatio: "xMidYMid meet" });
+    root.appendChild(svg("rect", { x: box[0], y: -box[3], width: span, height: box[3] - box[1], fill: "#ffffff" }));
+    [["regions", true], ["country", false]].forEach(function (layer) {
+      var style = pkg.line_styles[layer[0]];
+      pkg.boundaries[layer[0]].features.forEach(function (feature) {
+        root.appendChild(svg("path", { d: pathData(feature.geometry), fill: layer[1] && style.fill ? style.fill : "none",
+          stroke: style.color, "stroke-width": style.weight * unit, "stroke-linejoin": "round" }));
+      });
+    });
+    results.forEach(function (r) {
+      root.appendChild(svg("line", { x1: origin.lon, y1: -origin.lat, x2: r.lon, y2: -r.lat, stroke: "#17324d",
+        "stroke-width": 1.5 * unit, "stroke-dasharray": (4 * unit) + " " + (3 * unit) }));
+    });
+    var side = 24 * unit;
+    root.appendChild(svg("rect", { x: origin.lon - side / 2, y: -origin.lat - side / 2, width: side, height: side,
+      fill: "#ffffff", stroke: "#111111", "stroke-width": 3 * unit }));
+    results.slice().sort(function (a, b) { return b.rank - a.rank; }).forEach(function (r) {
+      root.appendChild(svg("g", {}, [
+        svg("title", {}, [r.name]),
+        svg("circle", { cx: r.lon, cy: -r.lat, r: 9 * unit, fill: pkg.colors[r.category] || "#444444", stroke: "#ffffff",
+          "stroke-width": 1.5 * unit }),
+        svg("text", { x: r.lon, y: -r.lat, dy: 4 * unit, "text-anchor": "middle", "font-size": 11 * unit, "font-weight": 700,
+          fill: pkg.icon_colors[r.category] || "#ffffff", "font-family": "sans-serif" }, [String(r.rank)])
+      ]));
+    });
+    var kmPerDeg = 111.32 * Math.cos((box[1] + box[3]) / 2 * Math.PI / 180);
+    var target = 100 * unit * kmPerDeg;
+    var nice = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500].filter(function (n) { return n >= target * 0.6; })[0] || 500;
+    var x0 = box[0] + 12 * unit, y0 = -box[1] - 12 * unit;
+    root.appendChild(svg("g", {}, [
+      svg("line", { x1: x0, y1: y0, x2: x0 + nice / kmPerDeg, y2: y0, stroke: "#111111", "stroke-width": 3 * unit }),
+      svg("text", { x: x0, y: y0 - 5 * unit, "font-size": 10 * unit, fill: "#111111", "font-family": "sans-serif" }, [nice + " km"])
+    ]));
+    return root;
+  }
+
   function sheet(answer, ctx) {
     var M = ctx.M, lang = ctx.lang;
     var article = el("article", { className: "rf-sheet", "data-offline": "1" }, [
@@ -280,7 +362,9 @@
     if (c.categories.length) { dl.appendChild(el("dt", { text: M.type_of_structure })); dl.appendChild(el("dd", { text: labels(c.categories, M.categories) })); }
     article.appendChild(el("section", { className: "rf-sheet-criteria" }, [dl, el("p", { className: "rf-sheet-note", text: M.sheet_note })]));
     if (answer.results.length) {
-      article.appendChild(el("div", { className: "rf-sheet-grid" }, [el("ol", { className: "rf-sheet-list" }, answer.results.map(function (r) {
+      var grid = el("div", { className: "rf-sheet-grid" });
+      article.appendChild(grid);
+      grid.appendChild(el("ol", { className: "rf-sheet-list" }, answer.results.map(function (r) {
         var asOf = r.capacity_available_updated ? " (" + fill(M.as_of, { date: date(r.capacity_available_updated, lang) }) + ")" : "";
         var ask = r.ask_instead;
         return el("li", {}, [
@@ -299,7 +383,12 @@
               (r.masked ? " · " + M.confidential_town : "") })
           ])
         ]);
-      }))]));
+      })));
+      if (ctx.pkg) {
+        var figure = el("figure", { className: "rf-sheet-map-box" }, [el("figcaption", { text: M.map_caption })]);
+        figure.insertBefore(smallMap(answer, ctx.pkg), figure.firstChild);
+        grid.appendChild(figure);
+      }
     } else {
       article.appendChild(el("p", { className: "rf-sheet-error", text: answer.message + " " + (answer.hint && answer.hint.message ? answer.hint.message : "") }));
     }

@@ -67,7 +67,10 @@
         SHELL.pages.forEach(function (path) {
           SHELL.languages.forEach(function (lang) { pages.push(new URL(path + "?lang=" + lang, self.location).href); });
         });
-        return Promise.all(pages.map(function (url) { return store(cache, url, seen); }));
+        // One page after the other: the install must not crowd out what the visitor is loading.
+        return pages.reduce(function (done, url) {
+          return done.then(function () { return store(cache, url, seen); });
+        }, Promise.resolve());
       }).then(function () { return self.skipWaiting(); })
     );
   });

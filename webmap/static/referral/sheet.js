@@ -27,7 +27,7 @@
       var M = pkg.messages[lang] || pkg.messages.fr;
       var node = window.WebmapRender.sheet(answer, {
         M: M, lang: lang, query: answer.error ? params.toString() : S.canonicalQuery(answer, idx.rules),
-        pageUrl: article.dataset.pageUrl, colors: pkg.colors,
+        pageUrl: article.dataset.pageUrl, colors: pkg.colors, pkg: pkg,
         banner: S.fill(M.banner, { date: window.WebmapRender.date(pkg.generated_at, lang) })
       });
       article.replaceWith(node);
