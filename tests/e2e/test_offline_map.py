@@ -29,7 +29,7 @@ def _visit_online(page, base: str) -> dict:
     page.wait_for_function("() => webmap.offlineInfo !== null && webmap.offlineInfo.version", timeout=30_000)
     info = page.locator(".wm-offline-info")
     assert info.get_attribute("data-state") == "stored"
-    assert info.inner_text().startswith("Données hors ligne du ")
+    assert info.inner_text().startswith("Données hors ligne : ")
     return page.evaluate("() => ({ids: webmap.services.map(s => s.id).sort(), offline: webmap.offline})")
 
 

@@ -582,8 +582,10 @@
   }
 
   function byteSize(bytes) {
-    if (bytes >= 1000000) return format(messages.megabytes, { size: (bytes / 1000000).toFixed(1) });
-    return format(messages.kilobytes, { size: Math.max(1, Math.round(bytes / 1000)) });
+    var kilobytes = Math.max(1, Math.round(bytes / 1000));
+    var text = String(kilobytes);
+    try { text = new Intl.NumberFormat(config.lang).format(kilobytes); } catch (e) { /* plain digits */ }
+    return format(messages.kilobytes, { size: text });
   }
 
   function updateOfflineBox() {
