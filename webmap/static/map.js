@@ -879,6 +879,9 @@
     L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
 
     map.on("overlayadd overlayremove", onLayersChanged);
+    // An open popup may need the top of a phone's screen: the data indicator steps aside.
+    map.on("popupopen", function () { map.getContainer().classList.add("wm-popup-open"); });
+    map.on("popupclose", function () { map.getContainer().classList.remove("wm-popup-open"); });
     map.on("moveend", scheduleServices);
     onLayersChanged();
     markReady();
