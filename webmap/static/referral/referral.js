@@ -418,6 +418,7 @@
       if (!navigator.onLine) return;
       return window.WebmapOffline.refresh().then(function (outcome) {
         if (outcome.status === "updated") indexPromise = null;
+        if (outcome.status === "offline") button.hidden = true;  // the browser may think it is online
         return show();
       });
     }).then(function () { state.offlineChecked = true; });
