@@ -5,7 +5,8 @@ web map (``webmap/static/map.js``) and the printed map (matplotlib) draw the sam
 
 * a service is a circle filled with its category's ``color`` carrying the Font Awesome Free
   *solid* glyph ``icon`` (code point ``glyph``, e.g. ``chr(0xE065)`` in ``fa-solid-900.ttf``)
-  in ``icon_color``;
+  in ``icon_color``; :mod:`layers.symbols` turns it into the web map's inline SVG and
+  :mod:`layers.print_symbols` into matplotlib markers, both from that one font file;
 * a boundary is a line of ``color``/``weight`` (CSS pixels; 1 px = 0.75 pt in print).
 
 Labels are lazy: render them inside a request or ``force_locale``. No Flask import here beyond
@@ -20,6 +21,9 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from webmap.taxonomy import CATEGORIES
+
+SYMBOL_ID_PREFIX = "wm-symbol-"  # id of a category's <symbol> in the map page (layers.symbols)
+FALLBACK_SYMBOL = "fallback"
 
 PUBLIC = "public"
 
@@ -76,6 +80,9 @@ CATEGORY_STYLES: dict[str, CategoryStyle] = {
     "coordination": CategoryStyle("#1a1a1a", "sitemap", 0xF0E8),
 }
 
+# A category missing from the catalogue (an old record) is still drawn, in grey.
+FALLBACK_CATEGORY_STYLE = CategoryStyle("#555555", "location-dot", 0xF3C5)
+
 
 @dataclass(frozen=True)
 class LineStyle:
@@ -118,6 +125,9 @@ class Layer:
     audience: str = PUBLIC
     default_visible: bool = True
     online_only: bool = False  # needs the internet (tiles)
+    # Served to the web map as a fingerprinted file of its source's answer, kept by browsers for
+    # good (webmap/mapview/boundaries.py): data that changes only with the reference data.
+    static_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,7 @@ LAYERS: tuple[Layer, ...] = (
         legend_label=_l("Region boundary"),
         tooltip="name",
         z_index=350,
+        static_file=True,
     ),
     Layer(
         id="departements",
@@ -167,6 +178,7 @@ LAYERS: tuple[Layer, ...] = (
         tooltip="name",
         z_index=360,
         default_visible=False,
+        static_file=True,
     ),
     Layer(
         id="country",
@@ -177,6 +189,7 @@ LAYERS: tuple[Layer, ...] = (
         style=LineStyle("#3d3d3d", 2.0),
         legend_label=_l("National border"),
         z_index=370,
+        static_file=True,
     ),
     Layer(
         id="services",
@@ -268,10 +281,16 @@ def _attribution_dict(attribution: Attribution) -> dict:
     return {"text": str(attribution.text), "url": attribution.url}
 
 
-def client_config(url_for: Callable[..., str], audience: str = PUBLIC) -> dict:
+def client_config(
+    url_for: Callable[..., str],
+    audience: str = PUBLIC,
+    file_url: Callable[[Layer], str] | None = None,
+) -> dict:
     """The layer list as JSON-ready data for the browser, labels in the current locale.
 
-    ``url_for(endpoint, **params)`` turns an :class:`ApiSource` into a URL (Flask's ``url_for``).
+    ``url_for(endpoint, **params)`` turns an :class:`ApiSource` into a URL (Flask's ``url_for``);
+    ``file_url(layer)`` gives a ``static_file`` layer's fingerprinted file (without it, such a
+    layer is read from its API source).
     """
     out = []
     for lyr in layers(audience):
@@ -288,7 +307,10 @@ def client_config(url_for: Callable[..., str], audience: str = PUBLIC) -> dict:
         if isinstance(lyr.source, TileSource):
             item["tiles"] = {"url": lyr.source.url, "maxZoom": lyr.source.max_zoom}
         else:
-            item["url"] = url_for(lyr.source.endpoint, **lyr.source.params)
+            if lyr.static_file and file_url is not None:
+                item["url"] = file_url(lyr)
+            else:
+                item["url"] = url_for(lyr.source.endpoint, **lyr.source.params)
             item["byBbox"] = lyr.source.by_bbox
         if lyr.style is not None:
             item["style"] = {
@@ -316,9 +338,9 @@ def client_config(url_for: Callable[..., str], audience: str = PUBLIC) -> dict:
             code: {
                 "label": str(CATEGORIES[code]),
                 "color": style.color,
-                "icon": style.icon,
-                "iconColor": style.icon_color,
+                "symbol": SYMBOL_ID_PREFIX + code,  # the page's inline SVG <symbol> (layers.symbols)
             }
             for code, style in CATEGORY_STYLES.items()
         },
+        "fallbackSymbol": SYMBOL_ID_PREFIX + FALLBACK_SYMBOL,
     }

@@ -1,11 +1,13 @@
 """The catalogue's styles translated for matplotlib, so the printed map draws the web map's symbols.
 
-Nothing here defines a colour or an icon: every value comes from :mod:`layers.catalogue`
-(``CATEGORY_STYLES``, the boundary layers' ``LineStyle``). This module only converts them:
+Nothing here defines a colour, an icon or a proportion: every value comes from
+:mod:`layers.catalogue` (``CATEGORY_STYLES``, the boundary layers' ``LineStyle``) and
+:mod:`layers.symbols` (the symbol's geometry). This module only converts them:
 
 * a service symbol is the web marker — a disc of the category ``color`` with a white rim and the
   Font Awesome *solid* glyph in ``icon_color`` — drawn with matplotlib markers built from the very
-  font file the web map serves (``fa-solid-900.ttf`` of the XStatic-Font-Awesome package);
+  font file the web map's inline SVG symbols are read from (``fa-solid-900.ttf`` of the
+  XStatic-Font-Awesome package, :func:`layers.symbols.font_awesome_solid`);
 * the verification state adds an outer ring: solid for "verified", dashed for "to be verified"
   (explained in the printed legend);
 * CSS pixels become points (1 px = 0.75 pt) and SVG dash arrays become matplotlib dash tuples.
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from matplotlib.font_manager import FontProperties
@@ -25,15 +26,15 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 
-from .catalogue import CATEGORY_STYLES, CategoryStyle, LineStyle, layer
+from .catalogue import CATEGORY_STYLES, FALLBACK_CATEGORY_STYLE, CategoryStyle, LineStyle, layer
+from .symbols import DISC_PX, GLYPH_PX, RIM_COLOR, RIM_PX, font_awesome_solid
 
 PX_TO_PT = 0.75
-FALLBACK_STYLE = CategoryStyle("#555555", "location-dot", 0xF3C5)  # as map.js's FALLBACK_STYLE
+FALLBACK_STYLE = FALLBACK_CATEGORY_STYLE
 
-# The web marker: 30 px disc, 2 px white rim, 14 px glyph (webmap/static/map.css, .wm-marker).
-RIM_COLOR = "#ffffff"
-GLYPH_RATIO = 14 / 30
-RIM_RATIO = 2 / 30
+# The web marker's proportions (layers.symbols): disc, white rim, glyph.
+GLYPH_RATIO = GLYPH_PX / DISC_PX
+RIM_RATIO = RIM_PX / DISC_PX
 
 # Verification ring, outside the rim; colours of the web badges (map.css .wm-badge-*).
 VERIFIED_RING = "#1b5e20"
@@ -41,18 +42,21 @@ TO_VERIFY_RING = "#7c5e10"
 RING_DASHES = (1.6, 1.2)  # in ring line widths
 
 
-def font_awesome_solid() -> Path:
-    """``fa-solid-900.ttf`` of the pinned XStatic-Font-Awesome package (the web map's font)."""
-    import xstatic.pkg.font_awesome as fa
-
-    path = Path(fa.BASE_DIR) / "webfonts" / "fa-solid-900.ttf"
-    if not path.is_file():
-        raise FileNotFoundError(f"Font Awesome solid font not found at {path}")
-    return path
-
-
 def category_style(code: str) -> CategoryStyle:
     return CATEGORY_STYLES.get(code, FALLBACK_STYLE)
+
+
+def _drawn(text_path: TextPath) -> np.ndarray:
+    """The vertices that are drawn: a CLOSEPOLY's vertex (often the origin) is not."""
+    vertices = np.asarray(text_path.vertices, dtype=float)
+    if text_path.codes is None:
+        return vertices
+    return vertices[np.asarray(text_path.codes) != MplPath.CLOSEPOLY]
+
+
+def _glyph_path(code_point: int) -> TextPath:
+    prop = FontProperties(fname=str(font_awesome_solid()))
+    return TextPath((0, 0), chr(code_point), size=1, prop=prop)
 
 
 @lru_cache(maxsize=64)
@@ -61,15 +65,15 @@ def glyph_marker(code_point: int) -> MarkerStyle:
 
     matplotlib scales a path marker so that its largest coordinate is 0.5 (of the marker size);
     the glyph is centred and padded to a unit square, so its *height or width*, whichever is
-    larger, equals the marker size — as a CSS icon of ``font-size`` does.
+    larger, equals the marker size — as a CSS icon of ``font-size`` does, and as the web map's
+    SVG symbol (:func:`layers.symbols.glyph_path`) is drawn.
     """
-    prop = FontProperties(fname=str(font_awesome_solid()))
-    text_path = TextPath((0, 0), chr(code_point), size=1, prop=prop)
-    vertices = np.asarray(text_path.vertices, dtype=float)
-    if len(vertices) == 0:
+    text_path = _glyph_path(code_point)
+    drawn = _drawn(text_path)
+    if len(drawn) == 0:
         return MarkerStyle("o")
-    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
-    centred = (vertices - (lo + hi) / 2) / max(hi - lo)
+    lo, hi = drawn.min(axis=0), drawn.max(axis=0)
+    centred = (np.asarray(text_path.vertices, dtype=float) - (lo + hi) / 2) / max(hi - lo)
     return MarkerStyle(MplPath(centred, text_path.codes))
 
 
@@ -77,11 +81,10 @@ def glyph_marker(code_point: int) -> MarkerStyle:
 def glyph_bounds(code_point: int) -> tuple[float, float, float, float]:
     """(xmin, ymin, xmax, ymax) of a Font Awesome glyph drawn at size 1 from its baseline origin,
     for centring it with other drawing tools (the PDF's vector legend)."""
-    prop = FontProperties(fname=str(font_awesome_solid()))
-    vertices = np.asarray(TextPath((0, 0), chr(code_point), size=1, prop=prop).vertices, dtype=float)
-    if len(vertices) == 0:
+    drawn = _drawn(_glyph_path(code_point))
+    if len(drawn) == 0:
         return (0.0, 0.0, 1.0, 1.0)
-    (xmin, ymin), (xmax, ymax) = vertices.min(axis=0), vertices.max(axis=0)
+    (xmin, ymin), (xmax, ymax) = drawn.min(axis=0), drawn.max(axis=0)
     return (float(xmin), float(ymin), float(xmax), float(ymax))
 
 

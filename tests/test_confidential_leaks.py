@@ -224,6 +224,9 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
     return {
         "map.index": ["/", "/?lang=en"],
         "map.shell_script": ["/map/shell.js"],
+        "map.symbols_sprite": ["/map/symbols.svg"],
+        "map.boundaries_file": ["/map/boundaries/regions.geojson", "/map/boundaries/country.geojson",
+                                "/map/boundaries/departements.geojson"],
         "api.healthz": ["/healthz"],
         "api.openapi": ["/openapi.json"],
         "api.admin_areas": ["/api/v1/admin-areas?level=1&simplify=0.01"],

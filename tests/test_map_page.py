@@ -170,8 +170,10 @@ def test_every_asset_of_the_page_is_served_with_its_content_type(client):
             response = _get(client, urlsplit(target).path)
             assert response.status_code == 200, (url, ref, target)
             css_refs += 1
-    assert css_refs >= 2  # at least the Font Awesome solid web fonts
-    _check_asset(client, "/static/vendor/font-awesome/6.2.1/webfonts/fa-solid-900.woff2", "font/woff2")
+    assert css_refs >= 1  # MarkerCluster's and Leaflet's images
+    # No icon font, no jQuery: the symbols are inline SVG (layers/symbols.py).
+    for url in found.scripts + found.stylesheets:
+        assert "font-awesome" not in url and "jquery" not in url, url
 
 
 def test_vendored_files_are_cached_for_a_year(client):
@@ -186,7 +188,9 @@ def test_vendored_files_are_cached_for_a_year(client):
     [
         "/static/vendor/bootstrap/5.2.2/bootstrap.min.js",  # not whitelisted
         "/static/vendor/leaflet/1.9.2/leaflet.js",  # wrong version
-        "/static/vendor/font-awesome/6.2.1/metadata/icons.json",  # type not served
+        "/static/vendor/leaflet/1.9.3/package.json",  # type not served
+        "/static/vendor/font-awesome/6.2.1/webfonts/fa-solid-900.woff2",  # no longer served
+        "/static/vendor/jquery/3.7.1/jquery.min.js",  # no longer served
         "/static/vendor/leaflet/1.9.3/../../jquery/3.7.1/jquery.js",
         "/static/vendor/leaflet/1.9.3/%2e%2e/%2e%2e/%2e%2e/config.py",
         "/static/vendor/leaflet/1.9.3/missing.js",
@@ -212,7 +216,7 @@ def test_builder_localises_assets_per_instance_without_touching_folium_classes()
     assert "default_js" in vars(fmap) and "default_css" in vars(fmap)
     assert '<script src="/v/leaflet/leaflet.js"></script>' in parts.header
     assert '<script src="/v/leaflet-markercluster/leaflet.markercluster.js"></script>' in parts.header
-    assert '<link rel="stylesheet" href="/v/font-awesome/css/solid.min.css"/>' in parts.header
+    assert "font-awesome" not in parts.header and "jquery" not in parts.header
     assert '<script src="/s/map.js"></script>' in parts.header
     assert "http" not in parts.header.replace('http-equiv="content-type"', "")
     assert "bootstrap" not in parts.header and "awesome-markers" not in parts.header
@@ -222,6 +226,14 @@ def test_builder_localises_assets_per_instance_without_touching_folium_classes()
     # A second map is built from the same, untouched defaults.
     other = builder.build_map(layers.INITIAL_VIEW, _urls, lambda name: f"/s/{name}")
     assert other.default_js == fmap.default_js and other.default_js is not fmap.default_js
+
+
+def test_builder_refuses_a_map_script_that_needs_jquery():
+    fmap = builder.build_map(layers.INITIAL_VIEW, _urls, lambda name: f"/s/{name}")
+    group = folium.FeatureGroup().add_to(fmap)
+    fmap.keep_in_front(group)  # folium's keep_in_front runs on $(document).ready
+    with pytest.raises(ValueError, match="jQuery"):
+        builder.render_parts(fmap)
 
 
 def test_builder_refuses_an_unknown_cdn_link():

@@ -76,9 +76,19 @@ def test_map_draws_the_seed_directory_in_french_from_local_assets(live_server, p
     assert "Child Protection Compact Partnership, Annex A (2022)" in attribution
     assert "OpenStreetMap" not in attribution  # tiles are off by default
 
-    # Font Awesome's web font came from the app and is in use.
-    page.wait_for_function("() => document.fonts.check('900 14px \"Font Awesome 6 Free\"')")
-    assert any(url.endswith("/webfonts/fa-solid-900.woff2") for url in page.requests)
+    # The symbols are the page's inline SVG (no icon font, no jQuery): markers and legend draw
+    # the category's <symbol>, which the browser renders at 30 px.
+    symbols = page.evaluate("""() => [...document.querySelectorAll('.wm-marker[data-category] use')]
+      .map(u => [u.closest('.wm-marker').dataset.category, u.getAttribute('href')])""")
+    assert symbols and all(href == "#wm-symbol-" + category for category, href in symbols)
+    assert legend.locator('li[data-category="chpm"] use').get_attribute("href") == "#wm-symbol-chpm"
+    box = page.locator(".wm-marker[data-category] svg").first.bounding_box()
+    assert round(box["width"]) == 30 and round(box["height"]) == 30
+    assert page.evaluate("() => typeof window.jQuery") == "undefined"
+    assert not [url for url in page.requests if re.search(r"font-awesome|webfonts|jquery", url)]
+    # The boundaries came from their fingerprinted files, not the API.
+    assert [url for url in page.requests if "/map/boundaries/" in url]
+    assert not [url for url in page.requests if "/api/v1/admin-areas" in url]
 
     assert _outside(page, live_server) == []
     screenshot(page, "map-1280.png")
@@ -124,7 +134,7 @@ def test_moving_the_map_loads_the_services_of_the_new_extent(live_server, page):
 
 def test_failures_to_load_are_shown(live_server, page):
     page.route("**/api/v1/services?*", lambda route: route.fulfill(status=503, body="{}"))
-    page.route("**/api/v1/admin-areas?level=1*", lambda route: route.abort())
+    page.route("**/map/boundaries/regions.geojson*", lambda route: route.abort())
     page.goto(live_server + "/")
     wait_for_map(page)
     status = page.locator(".wm-status")
@@ -269,7 +279,10 @@ def test_popup_shows_markup_in_data_as_text(live_server, page, hostile_service):
     assert popup.locator('dd[data-field="town"]').inner_text() == HOSTILE_TOWN
     assert popup.locator('dd[data-field="phones"]').inner_text() == "<b>0</b>"
     assert popup.locator('dd[data-field="phones"] a').get_attribute("href") == "tel:0"
-    assert popup.locator("script, img, svg, b").count() == 0
+    assert popup.locator("script, img, b").count() == 0
+    # The only SVG is the category's symbol, drawn by reference to the page's own <symbol>.
+    assert popup.locator("svg").count() == popup.locator("svg.wm-symbol").count() == 1
+    assert popup.locator("svg.wm-symbol use").get_attribute("href") == "#wm-symbol-ngo"
     page.wait_for_timeout(300)
     assert dialogs == []
     assert not any(url.endswith("/x") for url in page.requests)

@@ -15,8 +15,6 @@ from pathlib import Path
 PACKAGES: dict[str, str] = {
     "leaflet": "xstatic.pkg.leaflet",
     "leaflet-markercluster": "xstatic.pkg.leaflet_markercluster",
-    "jquery": "xstatic.pkg.jquery",
-    "font-awesome": "xstatic.pkg.font_awesome",
 }
 
 # Extension → Content-Type, explicit so the host's mimetypes table cannot change it (Flask

@@ -16,6 +16,7 @@ as a file (``/map/shell.js``). folium's inline ``<style>`` rules are in ``static
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import escape
@@ -29,22 +30,19 @@ from folium.template import Template
 VENDOR_LINKS: dict[str, tuple[str, str] | None] = {
     # folium.Map
     "leaflet": ("leaflet", "leaflet.js"),
-    "jquery": ("jquery", "jquery.min.js"),  # folium's own templates may use $(document).ready
+    "jquery": None,  # no script of ours uses it; render_parts refuses a folium script that would
     "bootstrap": None,
     "awesome_markers": None,
     "leaflet_css": ("leaflet", "leaflet.css"),
     "bootstrap_css": None,
     "glyphicons_css": None,
-    "awesome_markers_font_css": None,  # Font Awesome: loaded (solid style only) by WebmapClient
+    "awesome_markers_font_css": None,  # no icon font: the symbols are inline SVG (layers.symbols)
     "awesome_markers_css": None,
     "awesome_rotate_css": None,
     # folium.plugins.MarkerCluster (and our client, which clusters in the browser)
     "markerclusterjs": ("leaflet-markercluster", "leaflet.markercluster.js"),
     "markerclustercss": ("leaflet-markercluster", "MarkerCluster.css"),
     "markerclusterdefaultcss": ("leaflet-markercluster", "MarkerCluster.Default.css"),
-    # Font Awesome 6 Free, solid style only (one web font)
-    "fontawesome_css": ("font-awesome", "css/fontawesome.min.css"),
-    "fontawesome_solid_css": ("font-awesome", "css/solid.min.css"),
 }
 
 MAP_ID = "webmap"
@@ -73,8 +71,6 @@ class WebmapClient(JSCSSMixin):
     default_css = [
         ("markerclustercss", "vendor:markerclustercss"),
         ("markerclusterdefaultcss", "vendor:markerclusterdefaultcss"),
-        ("fontawesome_css", "vendor:fontawesome_css"),
-        ("fontawesome_solid_css", "vendor:fontawesome_solid_css"),
         ("webmap_css", "static:map.css"),
     ]
 
@@ -158,12 +154,20 @@ def asset_links(root: Element) -> str:
     return "\n".join(tags)
 
 
+JQUERY_CALL = re.compile(r"(?<![\w$])(?:\$|jQuery)\s*\(")
+
+
 def render_parts(fmap: folium.Map) -> MapParts:
+    """folium's document in pieces; refuses a script calling jQuery, which the page does not load
+    (folium uses it for ``keep_in_front`` and HTML popups, neither of which the map uses)."""
     figure: Figure = fmap.get_root()
     figure.render()  # renders children into the html/script parts
+    script = figure.script.render()
+    if JQUERY_CALL.search(script):
+        raise ValueError("folium's map script calls jQuery, which the map page does not load")
     return MapParts(
         header=asset_links(figure),
         html=figure.html.render(),
-        script=figure.script.render(),
+        script=script,
         map_name=fmap.get_name(),
     )

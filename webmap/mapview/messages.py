@@ -37,6 +37,13 @@ MESSAGES: dict[str, object] = {
     "clusterTitle": _l("%(count)s structures: zoom in to see them"),
     "reportError": _l("Report an error"),
     "proposeStructure": _l("Propose a structure"),
+    # Offline (the package stored on the device, static/offline/store.js)
+    "offlineBanner": _l("Offline — data of %(date)s"),
+    "offlineStored": _l("Offline data: %(date)s, %(size)s"),
+    "offlineNoData": _l("No connection, and no data stored on this device: open the map once online."),
+    "unavailableOffline": _l("Unavailable offline"),
+    "layerUnavailableOffline": _l("%(layer)s: unavailable offline"),
+    "kilobytes": _l("%(size)s kB"),
 }
 
 

@@ -11,6 +11,15 @@
  *   services        [{id, locationId, name, category, town, lon, lat}] of that response
  *   loads           completed services loads; requests: services requests sent
  *   boundaries      {layerId: number of features, or -1 when loading failed}
+ *   symbols         number of category symbols placed in the page (-1: failed, null: loading)
+ *   offline         true while the services come from the offline package (no network)
+ *   offlineInfo     {version, generated_at, bytes} of the package stored on the device, or null
+ *
+ * Offline (issue 11): with no network the services come from the package that
+ * static/offline/store.js keeps in IndexedDB (window.WebmapOffline), drawn with the same
+ * symbols, clusters and popups; the boundaries from their cached files (the service worker),
+ * else from the package; the layers that need a server or the internet say they are
+ * unavailable offline.
  *   legendCategories  category codes in the legend
  */
 (function () {
@@ -25,6 +34,9 @@
     requests: 0,
     error: null,
     boundaries: {},
+    symbols: null,
+    offline: false,
+    offlineInfo: null,
     legendCategories: [],
     map: null,
     layers: {},
@@ -42,8 +54,6 @@
   var legendBox = null;
   var attributionsShown = [];
   var pendingBoundaries = 0;
-
-  var FALLBACK_STYLE = { color: "#555555", icon: "location-dot", iconColor: "#ffffff" };
 
   // ---- small DOM helpers (text only) ----------------------------------------------------
 
@@ -79,25 +89,29 @@
   }
 
   function categoryStyle(code) {
-    return config.categories[code] || FALLBACK_STYLE;
+    return config.categories[code] || { symbol: config.fallbackSymbol };
   }
 
   function categoryLabel(code) {
     return labels.categories[code] || code || "";
   }
 
-  function faIcon(name) {
-    var icon = el("i", { "aria-hidden": "true" });
-    icon.classList.add("fa-solid", "fa-" + String(name).replace(/[^a-z0-9-]/g, ""));
-    return icon;
+  // A category's symbol: the page's inline SVG <symbol> (layers/symbols.py), used by reference.
+  function symbolSvg(code, className) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", className);
+    svg.setAttribute("viewBox", "0 0 30 30");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var use = document.createElementNS(ns, "use");
+    use.setAttribute("href", "#" + categoryStyle(code).symbol);
+    svg.appendChild(use);
+    return svg;
   }
 
   function symbol(code, extraClass) {
-    var style = categoryStyle(code);
-    var node = el("span", { className: "wm-symbol" + (extraClass ? " " + extraClass : "") }, [faIcon(style.icon)]);
-    node.style.backgroundColor = style.color;
-    node.style.color = style.iconColor;
-    return node;
+    return symbolSvg(code, "wm-symbol" + (extraClass ? " " + extraClass : ""));
   }
 
   // ---- status line -------------------------------------------------------------------------
@@ -110,11 +124,21 @@
 
   function refreshStatus() {
     if (inFlight) return setStatus("loading", messages.loading);
+    if (state.noOfflineData) return setStatus("error", messages.offlineNoData);
     if (state.error) return setStatus("error", messages.loadError);
-    var boundariesFailed = config.layers.some(function (def) {
+    var failed = config.layers.filter(function (def) {
       return state.boundaries[def.id] === -1 && map.hasLayer(state.layers[def.id]);
     });
-    if (boundariesFailed) return setStatus("error", messages.boundariesError);
+    // Offline, a layer that needs the internet or the server says so (not a silent gap).
+    var unavailable = isOffline() ? config.layers.filter(function (def) {
+      return map.hasLayer(state.layers[def.id]) && (needsServer(def) || state.boundaries[def.id] === -1);
+    }) : [];
+    if (unavailable.length) {
+      return setStatus("unavailable", unavailable.map(function (def) {
+        return format(messages.layerUnavailableOffline, { layer: def.label });
+      }).join(" · "));
+    }
+    if (failed.length) return setStatus("error", messages.boundariesError);
     if (!map.hasLayer(state.layers.services)) return setStatus("idle", "");
     if (state.servicesLoaded === 0) return setStatus("empty", messages.empty);
     if (state.truncated) return setStatus("truncated", format(messages.truncated, { count: state.servicesLoaded }));
@@ -191,10 +215,18 @@
       if (requested) return;
       requested = true;
       pendingBoundaries += 1;
-      fetch(def.url, { headers: { Accept: "application/geo+json" } })
+      // No extra header: the page preloads this fingerprinted file (and the service worker
+      // keeps it), and a preload is only reused by an identical request.
+      fetch(def.url)
         .then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);
           return response.json();
+        })
+        .catch(function (error) {
+          return packageBoundaries(def.id).then(function (collection) {
+            if (!collection) throw error;
+            return collection;
+          });
         })
         .then(function (collection) {
           layer.addData(collection);
@@ -220,10 +252,8 @@
     createIcon: function (oldIcon) {
       var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
       var p = this.options.service;
-      var style = categoryStyle(p.category);
-      div.replaceChildren(faIcon(style.icon));
-      div.style.backgroundColor = style.color;
-      div.style.color = style.iconColor;
+      div.replaceChildren(symbolSvg(p.category, "wm-marker-symbol"));
+      div.style.backgroundColor = categoryStyle(p.category).color || ""; // until the symbols load
       div.dataset.serviceId = p.id || "";
       div.dataset.category = p.category || "";
       div.dataset.town = p.town || "";
@@ -427,33 +457,190 @@
     var url = def.url + (def.url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + encodeURIComponent(bbox);
     state.requests += 1;
     refreshStatus();
+    // A network that does not answer is no network: the stored package is drawn instead.
+    var timedOut = false;
+    var timer = setTimeout(function () { timedOut = true; controller.abort(); }, NETWORK_TIMEOUT_MS);
     return fetch(url, { signal: controller.signal, headers: { Accept: "application/geo+json" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       })
       .then(function (collection) {
+        clearTimeout(timer);
         if (inFlight !== controller) return;
         inFlight = null;
+        setOffline(false);
+        state.noOfflineData = false;
         drawServices(collection);
         state.loads += 1;
         refreshStatus();
         markReady();
       })
       .catch(function (error) {
-        if (error && error.name === "AbortError") return;
-        if (inFlight === controller) inFlight = null;
-        state.error = String(error);
-        state.loads += 1;
-        refreshStatus();
-        markReady();
+        clearTimeout(timer);
+        if (error && error.name === "AbortError" && !timedOut) return;
+        if (inFlight !== controller) return;
+        // No answer at all (offline, timed out): the offline package; an HTTP error is shown.
+        var unreachable = timedOut || error instanceof TypeError;
+        var fallback = unreachable ? drawOfflineServices() : Promise.resolve(false);
+        return fallback.then(function (drawn) {
+          if (inFlight === controller) inFlight = null;
+          state.error = drawn ? null : String(error);
+          state.noOfflineData = unreachable && !drawn;
+          state.loads += 1;
+          refreshStatus();
+          markReady();
+        });
       });
   }
 
   function scheduleServices() {
     clearTimeout(debounceTimer);
+    // Offline, every stored service is drawn already: moving needs no request.
+    if (state.offline && navigator.onLine === false) return refreshStatus();
     debounceTimer = setTimeout(loadServices, 250);
   }
+
+  // ---- offline (static/offline/store.js: window.WebmapOffline) -------------------------------
+
+  var NETWORK_TIMEOUT_MS = 8000;
+  var offlineBox = null;
+
+  function offlineStore() {
+    return window.WebmapOffline || null;
+  }
+
+  function isOffline() {
+    return state.offline || navigator.onLine === false;
+  }
+
+  // The package already on the device, or null: never a download here (a failed request
+  // online must not cost the whole package; keepPackageFresh downloads it when all is drawn).
+  function storedPackage() {
+    var store = offlineStore();
+    if (!store) return Promise.resolve(null);
+    return store.info().then(function (info) { return info ? store.ready() : null; })
+      .catch(function () { return null; });
+  }
+
+  function packageBoundaries(layerId) {
+    return storedPackage().then(function (pkg) {
+      var collection = pkg && pkg.boundaries ? pkg.boundaries[layerId] : null;
+      return collection && collection.features ? collection : null;
+    });
+  }
+
+  function fieldIndex(fields) {
+    var index = {};
+    fields.forEach(function (name, i) { index[name] = i; });
+    return index;
+  }
+
+  // The package's services as the features /api/v1/services answers (the popup's fields).
+  function packageFeatures(pkg) {
+    var table = pkg.services;
+    var f = fieldIndex(table.fields);
+    var lf = fieldIndex(table.location_fields);
+    var cutoff = Date.now() - config.staleAfterDays * 86400000;
+    var features = [];
+    table.rows.forEach(function (row) {
+      var assured = row[f.assured_date];
+      (row[f.locations] || []).forEach(function (loc, i) {
+        var masked = Boolean(loc[lf.masked]);
+        features.push({
+          type: "Feature",
+          id: row[f.id],
+          geometry: { type: "Point", coordinates: [loc[lf.lon], loc[lf.lat]] },
+          properties: {
+            id: row[f.id],
+            location_id: "offline-" + i,
+            name: row[f.name],
+            category: row[f.category],
+            town: loc[lf.town],
+            phones: row[f.phones] || [],
+            email: row[f.email],
+            public_contact: loc[lf.public_contact],
+            masked: masked,
+            status: row[f.status],
+            verification: row[f.verification],
+            assured_date: assured,
+            stale: !assured || Date.parse(assured + "T00:00:00Z") < cutoff,
+            precision: masked ? "town" : null,
+            needs: row[f.needs] || [],
+            minimum_age: row[f.minimum_age],
+            maximum_age: row[f.maximum_age],
+            sexes: row[f.sexes]
+          }
+        });
+      });
+    });
+    return { type: "FeatureCollection", features: features };
+  }
+
+  // Promise of true when the stored package's services were drawn.
+  function drawOfflineServices() {
+    return storedPackage().then(function (pkg) {
+      if (!pkg || !pkg.services || !map.hasLayer(state.layers.services)) return false;
+      drawServices(packageFeatures(pkg));
+      setOffline(true);
+      return true;
+    });
+  }
+
+  function setOffline(offline) {
+    if (state.offline === offline) return;
+    state.offline = offline;
+    updateOfflineBox();
+  }
+
+  function byteSize(bytes) {
+    var kilobytes = Math.max(1, Math.round(bytes / 1000));
+    var text = String(kilobytes);
+    try { text = new Intl.NumberFormat(config.lang).format(kilobytes); } catch (e) { /* plain digits */ }
+    return format(messages.kilobytes, { size: text });
+  }
+
+  function updateOfflineBox() {
+    if (!offlineBox) return;
+    var container = map.getContainer();
+    container.classList.toggle("wm-offline", isOffline());
+    var info = state.offlineInfo;
+    var date = info && info.generated_at ? formatDate(String(info.generated_at).slice(0, 10)) : null;
+    var text = "";
+    if (state.offline && date) text = format(messages.offlineBanner, { date: date });
+    else if (isOffline()) text = messages.offlineNoData;
+    else if (date) text = format(messages.offlineStored, { date: date, size: byteSize(info.bytes || 0) });
+    offlineBox.textContent = text;
+    offlineBox.hidden = !text;
+    offlineBox.dataset.state = state.offline ? "offline" : isOffline() ? "offline-empty" : "stored";
+    if (info) offlineBox.dataset.version = info.version || "";
+  }
+
+  function readOfflineInfo() {
+    var store = offlineStore();
+    if (!store) return Promise.resolve(null);
+    return store.info().then(function (info) {
+      state.offlineInfo = info;
+      updateOfflineBox();
+      return info;
+    }).catch(function () { return null; });
+  }
+
+  // After the first draw, online: the package is stored or brought up to date (an unchanged one
+  // costs one 304), so that the next visit works with no network.
+  function keepPackageFresh() {
+    var store = offlineStore();
+    if (!store || isOffline()) return;
+    store.refresh().then(readOfflineInfo).catch(function () { /* the next visit retries */ });
+  }
+
+  var OfflineControl = L.Control.extend({
+    options: { position: "topleft" }, // under the zoom buttons: the attribution covers the bottom on phones
+    onAdd: function () {
+      offlineBox = el("div", { className: "wm-offline-info leaflet-control", role: "status", hidden: "" });
+      return offlineBox;
+    }
+  });
 
   function servicesLayer(def) {
     var layer = L.markerClusterGroup({
@@ -589,6 +776,11 @@
 
   // ---- layer control labels (our catalogue's strings, escaped: Leaflet inserts HTML) ---------
 
+  // Tiles come from the internet, planning overlays from the server: neither works offline.
+  function needsServer(def) {
+    return Boolean(def.onlineOnly || def.script);
+  }
+
   function layerLabel(def) {
     var swatch = "";
     if (def.kind === "boundaries") {
@@ -602,16 +794,40 @@
     } else {
       swatch = '<span class="wm-layer-swatch wm-layer-swatch-tiles"></span>';
     }
-    return swatch + '<span data-layer="' + escapeHtml(def.id) + '">' + escapeHtml(def.label) + "</span>";
+    var note = needsServer(def) ?
+      ' <span class="wm-offline-note" data-offline-note="' + escapeHtml(def.id) + '">' +
+      escapeHtml(messages.unavailableOffline) + "</span>" : "";
+    return swatch + '<span data-layer="' + escapeHtml(def.id) + '">' + escapeHtml(def.label) + "</span>" + note;
   }
 
   // ---- start -------------------------------------------------------------------------------------
 
+  // The category symbols (layers/symbols.py): one cached SVG file of <symbol> elements, placed
+  // in the page; markers, popups and the legend reference them (<use href="#wm-symbol-…">), so
+  // those drawn before it arrives show their symbol as soon as it is there.
+  function loadSymbols(url) {
+    return fetch(url)
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (svgText) {
+        var parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
+        var root = parsed.documentElement;
+        if (root.namespaceURI !== "http://www.w3.org/2000/svg") throw new Error("not SVG");
+        document.body.appendChild(document.importNode(root, true));
+        state.symbols = root.querySelectorAll("symbol").length;
+      })
+      .catch(function () { state.symbols = -1; })
+      .then(markReady);
+  }
+
   function markReady() {
-    if (state.ready || pendingBoundaries > 0) return;
+    if (state.ready || pendingBoundaries > 0 || state.symbols === null) return;
     if (map.hasLayer(state.layers.services) && state.loads === 0) return;
     state.ready = true;
     document.documentElement.dataset.webmapReady = "true";
+    setTimeout(keepPackageFresh, 1000);
   }
 
   function onLayersChanged() {
@@ -635,16 +851,24 @@
     map.setMinZoom(config.view.min_zoom);
     map.setMaxZoom(config.view.max_zoom);
 
+    loadSymbols(config.symbolsUrl);
+
     statusBox = el("div", { className: "wm-status", role: "status", "aria-live": "polite", hidden: "" });
     map.getContainer().appendChild(statusBox);
 
     new LegendControl().addTo(map);
+    new OfflineControl().addTo(map);
+    readOfflineInfo();
+    window.addEventListener("offline", function () { updateOfflineBox(); refreshStatus(); });
+    window.addEventListener("online", function () { updateOfflineBox(); loadServices(); keepPackageFresh(); });
+    document.addEventListener("webmap-offline-refresh", readOfflineInfo);
 
     var overlays = {};
     config.layers.forEach(function (def) {
       var layer;
       if (def.kind === "tiles") {
         layer = L.tileLayer(def.tiles.url, { maxZoom: def.tiles.maxZoom, pane: "tilePane" });
+        layer.on("tileerror", function () { if (isOffline()) refreshStatus(); });
       } else if (def.kind === "boundaries") {
         layer = boundaryLayer(def);
       } else if (def.kind === "services") {
@@ -667,6 +891,9 @@
     L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
 
     map.on("overlayadd overlayremove", onLayersChanged);
+    // An open popup may need the top of a phone's screen: the data indicator steps aside.
+    map.on("popupopen", function () { map.getContainer().classList.add("wm-popup-open"); });
+    map.on("popupclose", function () { map.getContainer().classList.remove("wm-popup-open"); });
     map.on("moveend", scheduleServices);
     onLayersChanged();
     markReady();

@@ -154,7 +154,9 @@
       if (SHELL.pages.indexOf(url.pathname) >= 0) event.respondWith(navigate(request, url));
       return;
     }
-    if (url.pathname.indexOf("/static/") === 0) { event.respondWith(staticFile(request)); return; }
+    // The map's fingerprinted files (/map/boundaries/…?v=, /map/symbols.svg?v=) never change either.
+    var mapFile = url.pathname.indexOf("/map/") === 0 && url.searchParams.has("v");
+    if (url.pathname.indexOf("/static/") === 0 || mapFile) { event.respondWith(staticFile(request)); return; }
     if (url.pathname.indexOf("/api/") === 0) return;  // data: never from this cache
     // Other files of the shell (a page's generated script): network first, the copy offline.
     event.respondWith(caches.open(CACHE).then(function (cache) {
