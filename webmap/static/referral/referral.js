@@ -193,6 +193,7 @@
         var inner = document.getElementById("rf-results-inner");
         var canonical = inner && inner.dataset.query ? inner.dataset.query : query;
         if (push) history.pushState({ query: canonical }, "", config.pageUrl + (canonical ? "?" + canonical : ""));
+        shownSearch = window.location.search;
         afterResults();
         state.searches += 1;
         var heading = resultsBox.querySelector(".rf-heading, .rf-alert");
@@ -218,7 +219,12 @@
     search(buildQuery(), true);
   });
 
-  window.addEventListener("popstate", function () { window.location.reload(); });
+  // Back/forward between searches shows that search again; a jump to an anchor of the page (the
+  // skip link) changes only the fragment: nothing to reload.
+  var shownSearch = window.location.search;
+  window.addEventListener("popstate", function () {
+    if (window.location.search !== shownSearch) window.location.reload();
+  });
 
   // Links inside the results that run another search (suggested places, widening).
   resultsBox.addEventListener("click", function (event) {
