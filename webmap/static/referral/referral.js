@@ -144,11 +144,17 @@
     suggestTimer = setTimeout(suggest, 180);
   });
   placeInput.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      // Dismissed, even before the list showed: a suggestion still on its way must not open it.
+      clearTimeout(suggestTimer);
+      if (suggestAbort) suggestAbort.abort();
+      closeList();
+      return;
+    }
     if (listBox.hidden || !options.length) return;
     if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % options.length); }
     else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active <= 0 ? options.length - 1 : active - 1); }
     else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(active); }
-    else if (event.key === "Escape") { closeList(); }
   });
   placeInput.addEventListener("blur", function () { setTimeout(closeList, 150); });
   coordsInput.addEventListener("input", function () { if (coordsInput.value.trim()) clearPoint(); });
