@@ -135,6 +135,22 @@ ensure_chromium() {
     fi
 }
 
+# axe-core for the accessibility browser tests, from the npm registry at the version pinned in
+# tests/e2e/package-lock.json (never served by the app; nothing is fetched at run time).
+ensure_test_node_modules() {
+    local dir=tests/e2e stamp=tests/e2e/node_modules/.webmap-lock
+    if [[ -f $stamp ]] && cmp -s "$dir/package-lock.json" "$stamp"; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        say "npm is missing (it fetches axe-core for the accessibility tests)"
+        apt_install npm
+    fi
+    say "Installing the browser-test tools of $dir/package-lock.json (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $dir"
+    cp "$dir/package-lock.json" "$stamp"
+}
+
 # Shared libraries that some pinned Python packages load at run time (not shipped in wheels).
 ensure_runtime_libs() {
     local missing=() pkg
@@ -474,6 +490,7 @@ setup() { # usage: setup run|test
     lock
     if [[ $mode == test ]]; then
         ensure_chromium
+        ensure_test_node_modules
     fi
     ensure_runtime_libs
     ensure_venv "$mode"

@@ -332,11 +332,14 @@ def test_concurrent_wrong_passwords_check_at_most_the_allowed_number(database_ur
             session.commit()
         with app.app_context():
             db.dispose()
-    assert recorded == checked
-    assert statuses.count(401) == checked
-    # The others are refused without a check: 429, or on a machine so loaded that waiting for the
-    # throttle's lock outlasts the public statement timeout, the outage answer 503 — never a check.
-    assert statuses.count(429) + statuses.count(503) == 40 - checked, statuses
+    # Never more than the allowed number checked, whatever the timing. On a machine so loaded that
+    # waiting for the throttle's lock outlasts the public statement timeout, an attempt may be
+    # refused with the outage answer 503 instead of being checked or refused with 429 — never
+    # checked without being counted.
+    assert 1 <= statuses.count(401) == recorded <= checked, statuses
+    assert statuses.count(401) + statuses.count(429) + statuses.count(503) == 40, statuses
+    if statuses.count(503) == 0:
+        assert recorded == checked  # an unloaded machine: exactly the allowed number
 
 
 # --- cookies and CSRF -----------------------------------------------------------------------

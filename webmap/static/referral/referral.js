@@ -155,11 +155,17 @@
     suggestTimer = setTimeout(suggest, 180);
   });
   placeInput.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      // Dismissed, even before the list showed: a suggestion still on its way must not open it.
+      clearTimeout(suggestTimer);
+      if (suggestAbort) suggestAbort.abort();
+      closeList();
+      return;
+    }
     if (listBox.hidden || !options.length) return;
     if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % options.length); }
     else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active <= 0 ? options.length - 1 : active - 1); }
     else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(active); }
-    else if (event.key === "Escape") { closeList(); }
   });
   placeInput.addEventListener("blur", function () { setTimeout(closeList, 150); });
   coordsInput.addEventListener("input", function () { if (coordsInput.value.trim()) clearPoint(); });
@@ -219,6 +225,7 @@
         var inner = document.getElementById("rf-results-inner");
         var canonical = inner && inner.dataset.query ? inner.dataset.query : query;
         if (push) history.pushState({ query: canonical }, "", config.pageUrl + (canonical ? "?" + canonical : ""));
+        shownSearch = window.location.search;
         afterResults();
         state.searches += 1;
         var heading = resultsBox.querySelector(".rf-heading, .rf-alert");
@@ -312,7 +319,12 @@
     search(buildQuery(), true);
   });
 
-  window.addEventListener("popstate", function () { window.location.reload(); });
+  // Back/forward between searches shows that search again; a jump to an anchor of the page (the
+  // skip link) changes only the fragment: nothing to reload.
+  var shownSearch = window.location.search;
+  window.addEventListener("popstate", function () {
+    if (window.location.search !== shownSearch) window.location.reload();
+  });
 
   // Links inside the results that run another search (suggested places, widening).
   resultsBox.addEventListener("click", function (event) {
