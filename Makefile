@@ -1,4 +1,4 @@
-# The logic lives in scripts/bootstrap.sh; these targets only name it. See README.md, "Setting up, configuring, deploying".
+# The logic lives in scripts/bootstrap.sh; these targets only name it. See docs/reference.md, "Setting up, configuring, deploying".
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 BOOTSTRAP := bash scripts/bootstrap.sh

@@ -14,7 +14,7 @@
 # the .venv virtualenv with the pinned requirements, a PostGIS database (DATABASE_URL, else the
 # server on 127.0.0.1:5432, else a private cluster under var/), compiled translations, then
 # `webmap db upgrade`, `webmap geodata`, `webmap seed`. Every step is idempotent and skips quickly
-# when there is nothing to do. Environment variables: see README.md.
+# when there is nothing to do. Environment variables: see docs/reference.md.
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

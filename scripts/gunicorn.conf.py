@@ -1,7 +1,7 @@
 """gunicorn settings shared by ``make run``, the Docker image and the benchmarks.
 
 Workers are recycled so the memory one grew returns to the system (``webmap.config.
-gunicorn_settings``; README, "Limits"): ``max_requests`` with jitter, and a worker whose
+gunicorn_settings``; docs/reference.md, "Limits"): ``max_requests`` with jitter, and a worker whose
 resident memory is above ``WEBMAP_WORKER_MAX_RSS_MB`` after a request is replaced at once
 (gracefully: it finishes its other requests first). Workers, threads, address and port stay on
 the command line.

@@ -101,7 +101,7 @@ def test_an_account_name_is_elided(client, make):
     assert "Le compte d'Aya Traoré a été créé." in _page(response)
 
 
-# The catalogues already set with non-breaking spaces (README, "French that reads right").
+# The catalogues already set with non-breaking spaces (docs/reference.md, "French that reads right").
 TYPESET = ["webmap", "webmap/feeds"]
 
 

@@ -205,7 +205,7 @@ BROWSER_ENCODINGS = {"Accept-Encoding": "br, gzip, deflate"}
 def test_page_and_its_map_data_are_compressed_on_the_wire(client, query):
     """What a phone's browser downloads (it accepts Brotli): the page's scripts and styles, the
     boundaries of its offline basemap and the results fragment compressed; the HTML page itself
-    is not (see test_compression.py). Prints the figures the README quotes."""
+    is not (see test_compression.py). Prints the figures docs/reference.md quotes."""
     html = client.get("/referral" + query, headers=BROWSER_ENCODINGS)
     assert "Content-Encoding" not in html.headers
     page = _parse(html.get_data(as_text=True))

@@ -34,7 +34,7 @@ def _flag(value: str) -> bool:
 
 
 def limits_from_env(env) -> dict:
-    """The limits that keep one request or one client from hurting everyone (README, "Limits").
+    """The limits that keep one request or one client from hurting everyone (docs/reference.md, "Limits").
 
     Rates are strings such as ``"2 per minute;12 per hour"`` (moving windows, per client
     address, per group of endpoints; ``webmap.limits.expensive``); an empty string: no rate.
@@ -81,7 +81,7 @@ def gunicorn_settings(env=None) -> dict:
 
 
 def from_env(environ: os._Environ | dict | None = None) -> dict:
-    """Build the settings dictionary from environment variables (documented in the README)."""
+    """Build the settings dictionary from environment variables (documented in docs/reference.md)."""
     env = os.environ if environ is None else environ
     debug = env.get("FLASK_DEBUG", "0") == "1"
     return {
@@ -105,7 +105,7 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         # Compressed responses (Flask-Compress) for slow connections: scripts, styles, JSON and
         # GeoJSON, SVG — never HTML pages, which carry CSRF tokens next to text from the query
         # string (the BREACH attack). Static files (``static``, ``assets.vendor``) are compressed
-        # as they stream (``webmap/compression.py``). See the README, "Light on the wire".
+        # as they stream (``webmap/compression.py``). See docs/reference.md, "Light on the wire".
         "COMPRESS_MIMETYPES": [
             "text/javascript", "application/javascript", "text/css", "application/json",
             "application/geo+json", "image/svg+xml", "text/csv",

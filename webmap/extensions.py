@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 # whole table and a sort cheaper than the index walk on tables of 10,000 rows (4 ms instead of
 # 0.4): no sequential scans, no sorts. No JIT compilation and no parallel workers, which
 # pessimistic estimates could start for a query of a millisecond. Measured in
-# scripts/bench_nearest.py; see the README, "How the search works".
+# scripts/bench_nearest.py; see docs/reference.md, "How the search works".
 LOOKUP_OPTIONS = (
     "-c default_transaction_read_only=on -c plan_cache_mode=force_generic_plan "
     "-c enable_seqscan=off -c enable_sort=off -c jit=off -c max_parallel_workers_per_gather=0"

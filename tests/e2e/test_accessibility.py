@@ -71,7 +71,8 @@ def editor(database_url):
 def _a_detail_path(database_url) -> str:
     engine = create_engine(database_url)
     with Session(engine) as session:
-        service_id = session.scalars(select(Service.id).where(Service.status == "active").order_by(Service.name)).first()
+        service_id = session.scalars(
+            select(Service.id).where(Service.status == "active").order_by(Service.name)).first()
     engine.dispose()
     return f"/directory/services/{service_id}"
 

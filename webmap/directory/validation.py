@@ -26,7 +26,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 COUNTRY_TOLERANCE_M = 1_000
 MAX_AGE = 25
 # Limits of what a record may hold, for forms, imports and the CLI alike (one table, stated in
-# the README). Longest texts in characters: the database columns are sized to match where they
+# docs/reference.md). Longest texts in characters: the database columns are sized to match where they
 # have a size (String(n)); the others are bounded here against abuse.
 MAX_LENGTHS = {
     "name": 250,

@@ -8,7 +8,7 @@
 * :mod:`.timeouts` — PostgreSQL ``statement_timeout`` on every request's transactions (longer
   for signed-in staff), and a ``503`` when a statement is cancelled.
 
-Every figure is a setting (``webmap/config.py``, documented in the README, "Limits").
+Every figure is a setting (``webmap/config.py``, documented in docs/reference.md, "Limits").
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Our extensions to HSDS: ``service.category`` (one fixed taxonomy), ``service.needs``,
 ``service.sexes``, ``service.verification``, ``service.fallback_contact``, ``location.precision``,
-``location.confidential`` and ``location.public_contact``. See the README, "Data model".
+``location.confidential`` and ``location.public_contact``. See docs/reference.md, "Data model".
 """
 
 from __future__ import annotations

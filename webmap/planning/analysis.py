@@ -1,6 +1,6 @@
 """Coverage analysis of prevention campaigns over at-risk zones (Flask-free, PostGIS).
 
-Definitions (stated on the /planning page and in the README):
+Definitions (stated on the /planning page and in docs/reference.md):
 
 * **Period.** A campaign counts for a period when it ran at least one day in it
   (``start_date <= to`` and ``end_date >= from``).

@@ -37,7 +37,7 @@ DISPLAY_SIMPLIFY = 0.002
 ADMIN_LEVELS_FOR_AREAS = ("adm1", "adm2", "adm3")
 # Drawn or uploaded areas must touch the country (within this distance, metres).
 COUNTRY_TOLERANCE_M = 10_000
-# Limits of a campaign or an at-risk zone (the README's table of limits). Longest texts in
+# Limits of a campaign or an at-risk zone (the table in docs/reference.md of limits). Longest texts in
 # characters (the columns' sizes where they have one); the largest number of people reached,
 # about three times the country's population and far below the column's 2**31 - 1.
 MAX_LENGTHS = {

@@ -1,6 +1,6 @@
 """Matching a typed town name to the gazetteer: spelling tolerance, usage names, population (Flask-free).
 
-The rules (also in the README, "Finding the origin"):
+The rules (also in docs/reference.md, "Finding the origin"):
 
 * Names are compared folded (case, accents, hyphens, apostrophes and spaces ignored: "san pedro",
   "SanPedro" and "San-Pédro" are one key).

@@ -23,7 +23,7 @@ The origin is resolved in ``origin.py``, distances are put into words and travel
 5. **Ranking**: the ``limit`` nearest eligible services; among them, those known to be full
    (``capacity_available = 0``) are listed after the others and marked ``full``.
 6. **Estimates**: road distance = straight distance × ``DETOUR_FACTOR``; travel time at
-   ``AVERAGE_SPEED_KMH``; both are rough and documented with their sources in the README.
+   ``AVERAGE_SPEED_KMH``; both are rough and documented with their sources in docs/reference.md.
 
 Only Core rows are read (no ORM objects): the endpoint must stay fast (see
 scripts/bench_nearest.py).

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..taxonomy import CATEGORIES
 
-# Documented, with their sources, in the README ("Estimates of road distance and travel time").
+# Documented, with their sources, in docs/reference.md ("Estimates of road distance and travel time").
 DETOUR_FACTOR = 1.3  # road km per straight km: "1.3 ± 0.1" (Wang et al. 2024, npj Complexity 1:22)
 AVERAGE_SPEED_KMH = 40.0  # door to door; IMF WP/22/095 mean speeds between cities: 38-107 km/h
 TRAVEL_MINUTES_STEP = 5  # travel times are rounded up to this many minutes

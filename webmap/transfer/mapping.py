@@ -190,7 +190,7 @@ class OsmAmenity:
     reason: str | None = None  # why a skipped amenity is not child protection
 
 
-# Decided once and documented in the README.
+# Decided once and documented in docs/reference.md.
 OSM_AMENITIES: dict[str, OsmAmenity] = {
     "police": OsmAmenity("police", unnamed="Poste de police (OSM {id})"),
     "courthouse": OsmAmenity("justice", unnamed="Tribunal (OSM {id})"),
