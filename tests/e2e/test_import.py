@@ -128,7 +128,7 @@ def _upload(page, path: Path) -> None:
 
 
 def _counts(page) -> list[str]:
-    """The report's summary, as shown: "1 OK", "0 Doublon"..."""
+    """The report's summary, as shown: "1 ligne correcte", "0 doublon"..."""
     return page.get_by_label("Bilan", exact=True).locator(".wt-count").all_inner_texts()
 
 
@@ -141,7 +141,7 @@ def test_editor_imports_a_csv_after_a_dry_run_that_names_the_bad_row(live_server
     # 1. One good row, one bad one: the dry run names the bad row, in French, and writes nothing.
     _upload(page, template_csv(tmp_path / "structures-partenaires.csv", [GOOD, BAD]))
     assert page.locator(".wt-file").inner_text() == "structures-partenaires.csv — CSV, 2 lignes"
-    assert _counts(page) == ["1 OK", "0 Avertissement", "0 Doublon", "0 Laissée de côté", "1 Erreur"]
+    assert _counts(page) == ["1 ligne correcte", "0 avertissement", "0 doublon", "0 laissée de côté", "1 erreur"]
     bad = page.locator("tr.wt-row-error")
     assert bad.count() == 1
     cells = bad.locator("td").all_inner_texts()
@@ -167,7 +167,7 @@ def test_editor_imports_a_csv_after_a_dry_run_that_names_the_bad_row(live_server
 
     # 2. The corrected file: no remark; confirmed, both structures are written, "to be verified".
     _upload(page, template_csv(tmp_path / "structures-partenaires-corrige.csv", [GOOD, FIXED]))
-    assert _counts(page) == ["2 OK", "0 Avertissement", "0 Doublon", "0 Laissée de côté", "0 Erreur"]
+    assert _counts(page) == ["2 lignes correctes", "0 avertissement", "0 doublon", "0 laissée de côté", "0 erreur"]
     assert page.locator("tbody").last.inner_text() == "Aucune remarque : toutes les lignes peuvent être importées."
     with page.expect_navigation():  # back to the same address, now the import's result
         page.get_by_role("button", name="Importer 2 structures").click()

@@ -29,7 +29,7 @@ def _visit_online(page, base: str) -> dict:
     page.wait_for_function("() => webmap.offlineInfo !== null && webmap.offlineInfo.version", timeout=30_000)
     info = page.locator(".wm-offline-info")
     assert info.get_attribute("data-state") == "stored"
-    assert info.inner_text().startswith("Données hors ligne : ")
+    assert info.inner_text().startswith("Données hors ligne\u00a0: ")  # French typography
     return page.evaluate("() => ({ids: webmap.services.map(s => s.id).sort(), offline: webmap.offline})")
 
 
@@ -88,7 +88,7 @@ def test_the_map_opens_offline_with_boundaries_markers_and_legend(live_server, p
         page.locator(".leaflet-control-layers-overlays label", has_text="OpenStreetMap").locator("input").check()
         status = page.locator(".wm-status")
         page.wait_for_function("() => document.querySelector('.wm-status').dataset.state === 'unavailable'")
-        assert status.inner_text() == "OpenStreetMap (en ligne) : indisponible hors ligne"
+        assert status.inner_text() == "OpenStreetMap (en ligne)\u00a0: indisponible hors ligne"
 
         # Moving the map offline asks nothing: every stored service is drawn already.
         before = len(page.requests)

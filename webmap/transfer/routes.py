@@ -46,6 +46,21 @@ STATUS_LABELS = {
     ERROR: _l("Error"),
 }
 
+
+
+def status_count(status: str, count: int) -> str:
+    """The report's summary for one status, with its plural: « 1 erreur », « 3 erreurs »."""
+    forms = {
+        OK: ("%(num)d row OK", "%(num)d rows OK"),
+        WARNING: ("%(num)d warning", "%(num)d warnings"),
+        DUPLICATE: ("%(num)d duplicate", "%(num)d duplicates"),
+        SKIPPED: ("%(num)d left out", "%(num)d left out"),
+        ERROR: ("%(num)d error", "%(num)d errors"),
+    }
+    singular, plural = forms[status]
+    return ngettext(singular, plural, count)
+
+
 PENDING_FOR = dt.timedelta(days=1)
 TEMPLATE_CSV = PROJECT_ROOT / "data" / "templates" / "services_template.csv"
 
@@ -241,6 +256,7 @@ def import_preview(batch_id: uuid.UUID):
         created=created,
         fields={code: str(f.label) for code, f in FIELDS.items()},
         statuses=STATUS_LABELS,
+        status_count=status_count,
         show_all=request.args.get("show") == "all",
     )
 
