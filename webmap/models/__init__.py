@@ -7,6 +7,7 @@ from .geo import AdminArea, Place, ReferenceDataset
 from .history import AuditEntry, ChangeProposal
 from .planning import Campaign, CampaignArea, CampaignPart, CampaignUnit, RiskZone  # noqa: F401
 from .transfer import ImportBatch, ImportedService  # noqa: F401
+from .version import DataVersion
 
 __all__ = [
     "AdminArea",
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ChangeProposal",
+    "DataVersion",
     "Location",
     "LoginAttempt",
     "Organization",

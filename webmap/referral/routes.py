@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 import layers
 
-from .. import taxonomy
+from .. import dataversion, taxonomy
 from ..assets.routes import vendor_url
 from ..errors import BadParameter, WebmapError
 from ..extensions import db
@@ -46,9 +46,10 @@ def _find(origin_args, criteria: nearest.Criteria) -> nearest.NearestResult:
     viewer = current_viewer()
 
     def work(connection) -> nearest.NearestResult:
+        version = dataversion.current(connection)  # read first: see webmap.dataversion
         result = nearest.find_nearest(connection, origin, criteria, viewer)
-        result.fallback = fallback.fallback_contacts(connection)
-        fallback.ask_instead(connection, result.results, result.fallback)
+        result.fallback = fallback.fallback_contacts(connection, version)
+        fallback.ask_instead(connection, result.results, result.fallback, version)
         return result
 
     return db.lookup(work)
@@ -84,7 +85,9 @@ def _search(limit: int | None = None) -> tuple[dict, int]:
             suggestion["url"] = _search_from(suggestion)
         if exc.status < 500:  # the database answers: still say whom to call
             db.end_read()
-            context["fallback"] = db.lookup(fallback.fallback_contacts)
+            context["fallback"] = db.lookup(
+                lambda connection: fallback.fallback_contacts(connection, dataversion.current(connection))
+            )
         # The question "did you mean…?" is an ordinary page (the API answers 300).
         return context, 200 if context["error"]["question"] else exc.status
     return context, 200

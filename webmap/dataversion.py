@@ -1,0 +1,82 @@
+"""The data version, and answers kept in memory while it stays the same (Flask-free).
+
+The database keeps the version (migration ``0011``, table ``data_version``): a counter bumped
+when a transaction that wrote to the directory (organisations, services, locations, their
+links, phones, the gazetteer) commits, whatever wrote — forms, imports, the seed, raw SQL. Within
+a transaction that has written and not committed yet (a test, a request reading what it has just
+written), the transaction-local setting ``webmap.data_write`` changes with every write statement;
+the version a connection reads is the pair of both, so a cache never serves what that
+connection's own writes have changed either.
+
+``VersionedCache`` holds values computed from the directory for one version at a time. The
+version is read *before* the values are: a value is therefore never older than the version it is
+stored under (a write committed in between gives newer values under the older version, replaced
+at the next request, which reads the new version).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+import psycopg
+
+V = TypeVar("V")
+
+Version = tuple[str, int, str]  # (database, committed version, this transaction's last write)
+
+_VERSION_SQL = "SELECT version, coalesce(current_setting('webmap.data_write', true), '') FROM data_version"
+
+
+def current(connection: psycopg.Connection) -> Version:
+    """The data version as ``connection`` sees it (one indexed read of one row)."""
+    info = connection.info
+    committed, pending = connection.execute(_VERSION_SQL, prepare=True).fetchone()
+    return (f"{info.host}:{info.port}/{info.dbname}", committed, pending)
+
+
+class VersionedCache(Generic[V]):
+    """At most ``maxsize`` values (least recently used dropped first) for one data version,
+    shared by the threads of a process; every value is dropped when the version changes."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+        self._version: Version | None = None
+        self._values: OrderedDict[Hashable, V] = OrderedDict()
+
+    def get(self, version: Version, key: Hashable) -> tuple[bool, V | None]:
+        """(found, value) for ``key`` at ``version``."""
+        with self._lock:
+            if version != self._version:
+                self._version = version
+                self._values.clear()
+                return False, None
+            if key not in self._values:
+                return False, None
+            self._values.move_to_end(key)
+            return True, self._values[key]
+
+    def put(self, version: Version, key: Hashable, value: V) -> None:
+        with self._lock:
+            if version != self._version:
+                return  # another thread has seen another version meanwhile: keep its values
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.maxsize:
+                self._values.popitem(last=False)
+
+    def get_or_compute(self, version: Version, key: Hashable, compute: Callable[[], V]) -> V:
+        found, value = self.get(version, key)
+        if found:
+            return value  # type: ignore[return-value]
+        value = compute()
+        self.put(version, key, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._version = None
+            self._values.clear()
