@@ -440,10 +440,12 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class,
-             "--keep-alive", "30", "--backlog", "256", "--log-level", "warning", "webmap:create_app()"],
+             "--keep-alive", "30", "--backlog", "256", "--log-level", "warning",
+             # As make run: no control socket (one path per user, shared by every gunicorn).
+             "--no-control-socket", "webmap:create_app()"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        if not healthy_within(self.port, 30):
+        if not healthy_within(self.port, 90):  # a loaded machine takes its time to import the app
             self.stop()
             raise RuntimeError("gunicorn did not start")
 

@@ -461,13 +461,20 @@ def oldest_served(db, criteria: Criteria) -> int | None:
     (and the radius), when every one of them records a maximum age; else ``None`` (some serve
     any age, as far as the directory knows)."""
     shape = _Shape.of(Criteria(**{**criteria.__dict__, "age": None, "max_km": None}))
+    sql, constants = _oldest_served_sql(shape)
+    params = {**constants, **_parameters(Criteria(**{**criteria.__dict__, "age": None}))}
+    oldest, all_bounded = _driver(db).execute(sql, params).fetchone()
+    return oldest if all_bounded else None
+
+
+@functools.lru_cache(maxsize=64)
+def _oldest_served_sql(shape: _Shape) -> tuple[str, dict]:
+    """``oldest_served``'s statement for a filter shape, compiled once per process."""
     stmt = select(
         func.max(ServicePoint.maximum_age), func.bool_and(ServicePoint.maximum_age.is_not(None))
     ).where(*_eligibility(shape))
     sql = stmt.compile(dialect=_DIALECT)
-    params = {**sql.params, **_parameters(Criteria(**{**criteria.__dict__, "age": None}))}
-    oldest, all_bounded = _driver(db).execute(sql.string, params).fetchone()
-    return oldest if all_bounded else None
+    return sql.string, dict(sql.params)
 
 
 def _empty_hint(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> tuple[str, dict | None]:
