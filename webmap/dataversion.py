@@ -17,6 +17,7 @@ at the next request, which reads the new version).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -30,11 +31,22 @@ Version = tuple[str, int, str]  # (database, committed version, this transaction
 _VERSION_SQL = "SELECT version, coalesce(current_setting('webmap.data_write', true), '') FROM data_version"
 
 
+_databases: weakref.WeakKeyDictionary[psycopg.Connection, str] = weakref.WeakKeyDictionary()
+
+
+def _database(connection: psycopg.Connection) -> str:
+    """Which database ``connection`` reads (asked of libpq once per connection)."""
+    name = _databases.get(connection)
+    if name is None:
+        info = connection.info
+        name = _databases[connection] = f"{info.host}:{info.port}/{info.dbname}"
+    return name
+
+
 def current(connection: psycopg.Connection) -> Version:
     """The data version as ``connection`` sees it (one indexed read of one row)."""
-    info = connection.info
     committed, pending = connection.execute(_VERSION_SQL, prepare=True).fetchone()
-    return (f"{info.host}:{info.port}/{info.dbname}", committed, pending)
+    return (_database(connection), committed, pending)
 
 
 class VersionedCache(Generic[V]):
