@@ -23,6 +23,9 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 import psycopg
+from sqlalchemy import func, literal_column, select
+
+from .models import DataVersion
 
 V = TypeVar("V")
 
@@ -46,7 +49,23 @@ def _database(connection: psycopg.Connection) -> str:
 def current(connection: psycopg.Connection) -> Version:
     """The data version as ``connection`` sees it (one indexed read of one row)."""
     committed, pending = connection.execute(_VERSION_SQL, prepare=True).fetchone()
+    return version_of(connection, committed, pending)
+
+
+def version_of(connection: psycopg.Connection, committed: int, pending: str) -> Version:
+    """The version from the two ``columns`` a statement of ``connection`` returned."""
     return (_database(connection), committed, pending)
+
+
+def columns() -> tuple:
+    """The version as two columns (``data_version``, ``data_write``) that a statement can return
+    with its rows, so that reading the version costs no statement (nor round trip) of its own:
+    the nearest search's (``webmap.referral.nearest``). Read once per statement (an InitPlan)."""
+    committed = select(DataVersion.version).scalar_subquery().label("data_version")
+    pending = func.coalesce(
+        func.current_setting(literal_column("'webmap.data_write'"), literal_column("true")), literal_column("''")
+    ).label("data_write")
+    return committed, pending
 
 
 class VersionedCache(Generic[V]):

@@ -46,8 +46,10 @@ def _find(origin_args, criteria: nearest.Criteria) -> nearest.NearestResult:
     viewer = current_viewer()
 
     def work(connection) -> nearest.NearestResult:
-        version = dataversion.current(connection)  # read first: see webmap.dataversion
         result = nearest.find_nearest(connection, origin, criteria, viewer)
+        # The version is read before the cached parts (see webmap.dataversion): with the search's
+        # rows, or on its own when nothing was found.
+        version = result.data_version or dataversion.current(connection)
         result.fallback = fallback.fallback_contacts(connection, version)
         fallback.ask_instead(connection, result.results, result.fallback, version)
         return result
