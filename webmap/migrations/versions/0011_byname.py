@@ -20,7 +20,8 @@ whatever writes (forms, imports, the seed, raw SQL), on ``organization``, ``serv
   (committed version, that setting). Rolled back with the transaction or the savepoint, never
   seen by other connections, never reused.
 
-A TRUNCATE (no row trigger can follow it) bumps the counter at once.
+A TRUNCATE (no row trigger can follow it) bumps the counter at once. The functions name their
+table and sequence with their schema: they run whatever the search path (pg_restore's is empty).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -35,14 +36,14 @@ TABLES = ("organization", "service", "location", "service_at_location", "phone",
 FUNCTIONS = """
 CREATE FUNCTION data_version_mark() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM set_config('webmap.data_write', nextval('data_write_seq')::text, true);
+    PERFORM set_config('webmap.data_write', nextval('public.data_write_seq')::text, true);
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION data_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF current_setting('webmap.data_version_bumped', true) IS DISTINCT FROM 'on' THEN
-        UPDATE data_version SET version = version + 1, changed_at = now();
+        UPDATE public.data_version SET version = version + 1, changed_at = now();
         PERFORM set_config('webmap.data_version_bumped', 'on', true);
     END IF;
     RETURN NULL;
@@ -50,7 +51,7 @@ END $$;
 
 CREATE FUNCTION data_version_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE data_version SET version = version + 1, changed_at = now();
+    UPDATE public.data_version SET version = version + 1, changed_at = now();
     RETURN NULL;
 END $$;
 """
