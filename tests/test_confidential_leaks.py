@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import tempfile
 import uuid
@@ -279,6 +280,7 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "transfer.export_geojson": ["/export/services.geojson"],
         "transfer.export_gpkg": ["/export/services.gpkg"],
         "transfer.export_shp_zip": ["/export/services.shp.zip"],
+        "transfer.export_fgb": ["/export/services.fgb"],
         "transfer.export_hsds_zip": ["/export/hsds.zip"],
         "export.print_page": ["/print"],
         "export.map_pdf": ["/export/map.pdf"] + [f"/export/map.pdf?{a}" for a in region_args[:2]],
@@ -380,6 +382,15 @@ def _ogr_text(data: bytes, suffix: str, inner: str = "") -> str:
         return "\n".join(parts)
 
 
+def _ogr_metadata(data: bytes, suffix: str) -> dict:
+    """Every layer's metadata (title, description…), which GIS tools show too."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"file{suffix}"
+        path.write_bytes(data)
+        return {str(layer): pyogrio.read_info(path, layer=layer)["layer_metadata"]
+                for layer, _kind in pyogrio.list_layers(path)}
+
+
 def readable(response) -> str:
     """The response as text a person (or a scraper) could read."""
     data = response.get_data()
@@ -392,6 +403,8 @@ def readable(response) -> str:
         return ""  # pixels: covered by the differential check
     if "geopackage" in kind or data[:16] == b"SQLite format 3\x00":
         return _ogr_text(data, ".gpkg")
+    if data[:4] == b"fgb\x03":  # FlatGeobuf: its rows, geometries and layer metadata
+        return _ogr_text(data, ".fgb") + "\n" + json.dumps(_ogr_metadata(data, ".fgb"), ensure_ascii=False)
     return html.unescape(data.decode("utf-8", "replace"))
 
 

@@ -46,6 +46,7 @@ ENDPOINT_GROUPS: dict[str, str] = {
     "transfer.export_geojson": "export",
     "transfer.export_gpkg": "export",
     "transfer.export_shp_zip": "export",
+    "transfer.export_fgb": "export",
     "transfer.export_hsds_zip": "export",
 }
 

@@ -16,6 +16,7 @@ from .geo import AdminArea, Place, ReferenceDataset
 from .history import AuditEntry, ChangeProposal, VerificationLink
 from .planning import Campaign, CampaignArea, CampaignPart, CampaignUnit, RiskZone  # noqa: F401
 from .transfer import ImportBatch, ImportedService  # noqa: F401
+from .version import DataVersion
 
 __all__ = [
     "AdminArea",
@@ -23,6 +24,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ChangeProposal",
+    "DataVersion",
     "Language",
     "Location",
     "LoginAttempt",

@@ -16,12 +16,21 @@ by name. Only what the public may see is read: a confidential location's address
 
 Both read the database with the driver's connection (the search's lookup pool): a couple of
 indexed statements, run only when they are needed (the second one only for phone-less results).
+Given the data version (``webmap.dataversion.current``), each process keeps their answers in
+memory until the next write to the directory: the block is the same for every request, and a
+service's organisation or regional centre changes only with the data.
 """
 
 from __future__ import annotations
 
 import psycopg
 from psycopg.rows import dict_row
+
+from ..dataversion import Version, VersionedCache
+
+# The block, and per service whom to ask instead (a bounded number: searches reach all of them).
+_contacts: VersionedCache[list[dict]] = VersionedCache(maxsize=1)
+_askable: VersionedCache[dict | None] = VersionedCache(maxsize=20_000)
 
 # Numbers one can call: not the fax lines.
 _CALLABLE = "p.type IS DISTINCT FROM 'fax'"
@@ -74,8 +83,13 @@ WHERE s.id = ANY(%(ids)s)
 """
 
 
-def fallback_contacts(connection: psycopg.Connection) -> list[dict]:
-    """The "If nobody answers" block: every active fallback contact, the helpline first."""
+def fallback_contacts(connection: psycopg.Connection, version: Version | None = None) -> list[dict]:
+    """The "If nobody answers" block: every active fallback contact, the helpline first.
+
+    With ``version``, the block is read once per data version and process, and the same list is
+    returned to every caller: read it, do not change it."""
+    if version is not None:
+        return _contacts.get_or_compute(version, None, lambda: fallback_contacts(connection))
     with connection.cursor(row_factory=dict_row) as cursor:
         rows = cursor.execute(_FALLBACK_SQL).fetchall()
     return [
@@ -100,18 +114,42 @@ def _helpline(fallback: list[dict]) -> dict | None:
     return (helplines or callable_ or [None])[0]
 
 
-def ask_instead(connection: psycopg.Connection, results: list[dict], fallback: list[dict]) -> None:
+def _ask_rows(connection: psycopg.Connection, ids: list[str], version: Version | None) -> dict[str, dict | None]:
+    """Per service id: its organisation's contacts and its region's social centre (``_ASK_SQL``),
+    ``None`` for an id the directory lacks; with ``version``, those already read come from memory."""
+    found: dict[str, dict | None] = {}
+    wanted = ids
+    if version is not None:
+        wanted = []
+        for service_id in ids:
+            hit, row = _askable.get(version, service_id)
+            if hit:
+                found[service_id] = row
+            else:
+                wanted.append(service_id)
+    if wanted:
+        with connection.cursor(row_factory=dict_row) as cursor:
+            rows = cursor.execute(_ASK_SQL, {"ids": wanted}).fetchall()
+        read = {str(row["id"]): row for row in rows}
+        for service_id in wanted:
+            found[service_id] = read.get(service_id)
+            if version is not None:
+                _askable.put(version, service_id, found[service_id])
+    return found
+
+
+def ask_instead(
+    connection: psycopg.Connection, results: list[dict], fallback: list[dict], version: Version | None = None
+) -> None:
     """Set ``ask_instead`` on every result: ``None`` when it has a phone, else whom to ask
     (``{"kind": "organization" | "social_centre" | "helpline", "name", "phones", "email"}``,
-    or ``None`` when the directory holds no one at all)."""
+    or ``None`` when the directory holds no one at all). ``version``: see ``fallback_contacts``."""
     missing = [result for result in results if not result["phones"]]
     for result in results:
         result["ask_instead"] = None
     if not missing:
         return
-    with connection.cursor(row_factory=dict_row) as cursor:
-        rows = cursor.execute(_ASK_SQL, {"ids": [result["id"] for result in missing]}).fetchall()
-    by_id = {str(row["id"]): row for row in rows}
+    by_id = _ask_rows(connection, [result["id"] for result in missing], version)
     helpline = _helpline(fallback)
     for result in missing:
         result["ask_instead"] = _whom(result, by_id.get(result["id"]), helpline)
@@ -131,7 +169,7 @@ def _whom(result: dict, row: dict | None, helpline: dict | None) -> dict | None:
     if row is not None and row["centre"]:
         return {"kind": "social_centre", "name": row["centre"], "phones": list(row["centre_phones"]), "email": None}
     if helpline is not None:
-        return {"kind": "helpline", "name": helpline["name"], "phones": helpline["phones"], "email": None}
+        return {"kind": "helpline", "name": helpline["name"], "phones": list(helpline["phones"]), "email": None}
     return None
 
 

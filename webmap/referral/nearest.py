@@ -59,6 +59,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.orm import Session
 
+from .. import dataversion
 from ..directory import hours as opening_hours
 from ..directory.schedules import availability, opening
 from ..directory.visibility import PUBLIC, Viewer, search_point
@@ -332,6 +333,7 @@ def statement(viewer: Viewer, shape: _Shape, candidates: int):
             func.ST_Distance(shown_geog, origin_geog).label("metres"),
             func.ST_Azimuth(origin_geog, shown_geog).label("azimuth"),
             cand.c.deg,
+            *dataversion.columns(),  # read with the rows: the answer's cached parts need no statement
         )
         .select_from(cand)
         .join(Service, Service.id == cand.c.service_id)
@@ -376,6 +378,8 @@ class NearestResult:
     hint: dict | None = None
     # "If nobody answers": the directory's fallback contacts (``fallback.fallback_contacts``).
     fallback: list[dict] = field(default_factory=list)
+    # The data version the search read its rows at (``webmap.dataversion``); None without rows.
+    data_version: dataversion.Version | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -476,7 +480,7 @@ def _driver(db: Session | Connection | psycopg.Connection) -> psycopg.Connection
     return db
 
 
-def _rank(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> list:
+def _rank(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> tuple[list, dataversion.Version | None]:
     """The ``limit`` nearest eligible rows by ellipsoidal distance to the displayed point.
 
     The statement returns the ``candidates`` nearest rows by planar degree distance ``deg``. A
@@ -493,9 +497,12 @@ def _rank(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> list:
     params = first_round_parameters(criteria, origin.lat, origin.lon)
     candidates = candidate_count(limit)
     driver = _driver(db)
+    version = None
     for _round in range(ROUNDS):
         sql, constants, row_type = compiled(viewer, shape, candidates)
         rows = [row_type._make(values) for values in driver.execute(sql, {**constants, **params}).fetchall()]
+        if rows and version is None:  # the first statement's: read before anything that follows
+            version = dataversion.version_of(driver, rows[0].data_version, rows[0].data_write)
         seen: dict[object, object] = {}
         for row in rows:  # a service may be reached through several locations
             if row.id not in seen or row.metres < seen[row.id].metres:
@@ -514,7 +521,7 @@ def _rank(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> list:
         if _km_per_degree_floor(origin.lat, last_deg) * last_deg >= needed_km:
             break  # no row beyond the last one read can be nearer than the k-th found
         candidates *= 4
-    return ranked[:limit]
+    return ranked[:limit], version
 
 
 def find_nearest(
@@ -525,7 +532,7 @@ def find_nearest(
     ``db``: a psycopg connection (the app passes one of ``Database.lookup``), or a
     SQLAlchemy session or connection, whose transaction the search then reads in.
     """
-    rows = _rank(db, origin, criteria, viewer)
+    rows, version = _rank(db, origin, criteria, viewer)
     # Known to be full: after the others, each group still nearest first.
     ordered = [r for r in rows if r.capacity_available != 0] + [r for r in rows if r.capacity_available == 0]
     words = _Words()
@@ -534,7 +541,8 @@ def find_nearest(
     message = hint = None
     if not results:
         message, hint = _empty_hint(db, origin, criteria, viewer)
-    return NearestResult(origin=origin, criteria=criteria, results=results, message=message, hint=hint)
+    return NearestResult(origin=origin, criteria=criteria, results=results, message=message, hint=hint,
+                         data_version=version)
 
 
 _WIDEN_STEPS = (10, 25, 50, 100, 200, 300, 500, 1000, 2000)
@@ -545,13 +553,20 @@ def oldest_served(db, criteria: Criteria) -> int | None:
     (and the radius), when every one of them records a maximum age; else ``None`` (some serve
     any age, as far as the directory knows)."""
     shape = _Shape.of(Criteria(**{**criteria.__dict__, "age": None, "max_km": None}))
+    sql, constants = _oldest_served_sql(shape)
+    params = {**constants, **_parameters(Criteria(**{**criteria.__dict__, "age": None}))}
+    oldest, all_bounded = _driver(db).execute(sql, params).fetchone()
+    return oldest if all_bounded else None
+
+
+@functools.lru_cache(maxsize=64)
+def _oldest_served_sql(shape: _Shape) -> tuple[str, dict]:
+    """``oldest_served``'s statement for a filter shape, compiled once per process."""
     stmt = select(
         func.max(ServicePoint.maximum_age), func.bool_and(ServicePoint.maximum_age.is_not(None))
     ).where(*_eligibility(shape))
     sql = stmt.compile(dialect=_DIALECT)
-    params = {**sql.params, **_parameters(Criteria(**{**criteria.__dict__, "age": None}))}
-    oldest, all_bounded = _driver(db).execute(sql.string, params).fetchone()
-    return oldest if all_bounded else None
+    return sql.string, dict(sql.params)
 
 
 def _empty_hint(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> tuple[str, dict | None]:
@@ -573,7 +588,7 @@ def _empty_hint(db, origin: Origin, criteria: Criteria, viewer: Viewer) -> tuple
             )
     if criteria.max_km is not None:
         wider = Criteria(**{**criteria.__dict__, "max_km": None, "limit": 1})
-        nearest = _rank(db, origin, wider, viewer)
+        nearest, _version = _rank(db, origin, wider, viewer)
         if nearest:
             km = nearest[0].metres / 1000
             suggested = next((step for step in _WIDEN_STEPS if step >= km), None)

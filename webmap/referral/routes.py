@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 import layers
 
-from .. import clock, taxonomy
+from .. import clock, dataversion, taxonomy
 from ..assets.routes import vendor_url
 from ..directory.languages import LANGUAGES
 from ..errors import BadParameter, WebmapError
@@ -49,8 +49,11 @@ def _find(origin_args, criteria: nearest.Criteria) -> nearest.NearestResult:
 
     def work(connection) -> nearest.NearestResult:
         result = nearest.find_nearest(connection, origin, criteria, viewer)
-        result.fallback = fallback.fallback_contacts(connection)
-        fallback.ask_instead(connection, result.results, result.fallback)
+        # The version is read before the cached parts (see webmap.dataversion): with the search's
+        # rows, or on its own when nothing was found.
+        version = result.data_version or dataversion.current(connection)
+        result.fallback = fallback.fallback_contacts(connection, version)
+        fallback.ask_instead(connection, result.results, result.fallback, version)
         return result
 
     return db.lookup(work)
@@ -87,7 +90,9 @@ def _search(limit: int | None = None) -> tuple[dict, int]:
             suggestion["url"] = _search_from(suggestion)
         if exc.status < 500:  # the database answers: still say whom to call
             db.end_read()
-            context["fallback"] = db.lookup(fallback.fallback_contacts)
+            context["fallback"] = db.lookup(
+                lambda connection: fallback.fallback_contacts(connection, dataversion.current(connection))
+            )
         # The question "did you mean…?" is an ordinary page (the API answers 300).
         return context, 200 if context["error"]["question"] else exc.status
     return context, 200

@@ -1,4 +1,8 @@
-"""Directory exports — CSV, GeoJSON, GeoPackage, zipped Shapefile — written with pyogrio.
+"""Directory exports — CSV, GeoJSON, GeoPackage, zipped Shapefile, FlatGeobuf — written with pyogrio.
+
+Each file opens as it is in GIS tools (GDAL, hence QGIS): the zipped Shapefile keeps its files at
+the archive's root, as GDAL's ``.shp.zip`` convention expects (``ogrinfo services.shp.zip``);
+FlatGeobuf (``.fgb``, one file with a spatial index) suits large extracts.
 
 Every export is built from :func:`webmap.directory.query.search_services`, so the filters and the
 confidentiality rules are exactly those of the list and the map: for the public a confidential
@@ -85,6 +89,8 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("geojson", "geojson", "application/geo+json", "GeoJSON"),
         ExportFormat("gpkg", "gpkg", "application/geopackage+sqlite3", "GeoPackage"),
         ExportFormat("shp.zip", "shp.zip", "application/zip", "Shapefile (zip)"),
+        # No registered media type; the one FlatGeobuf's own documentation and servers use.
+        ExportFormat("fgb", "fgb", "application/flatgeobuf", "FlatGeobuf"),
     )
 }
 
@@ -197,8 +203,15 @@ def to_shapefile_zip(features: list[dict], folder: Path, note: str) -> Path:
     path = folder / "services.shp.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for part in sorted(target.iterdir()):
-            archive.write(part, f"services/{part.name}")
-        archive.writestr("services/LISEZMOI.txt", readme)
+            archive.write(part, part.name)  # at the root: GDAL opens the .shp.zip itself
+        archive.writestr("LISEZMOI.txt", readme)
+    return path
+
+
+def to_flatgeobuf(features: list[dict], folder: Path, note: str) -> Path:
+    path = folder / "services.fgb"
+    _write(_frame(features), path, "FlatGeobuf", layer=LAYER, geometry_type="Point",
+           layer_options={"TITLE": "services", "DESCRIPTION": f"{ATTRIBUTION} {note}"})
     return path
 
 
@@ -222,6 +235,8 @@ def export_services(
             path = to_geojson(features, folder, note)
         elif fmt == "gpkg":
             path = to_gpkg(features, folder, note)
+        elif fmt == "fgb":
+            path = to_flatgeobuf(features, folder, note)
         else:
             path = to_shapefile_zip(features, folder, note)
         content = path.read_bytes()
