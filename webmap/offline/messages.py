@@ -11,6 +11,7 @@ from flask_babel import force_locale, get_translations
 from flask_babel import gettext as _
 
 from .. import taxonomy
+from ..directory.hours import day_names
 from ..referral import words
 
 LANGUAGES = ("fr", "en")
@@ -78,6 +79,14 @@ PHRASES = {
                     "Protection Compact Partnership, Annex A, 2022); boundaries OCHA / CNTIG; places GeoNames.",
     "no_search_sheet": "No search: open this sheet from the results of a search.",
     "map_caption": "■ departure · numbered discs: the structures above; straight lines, not roads.",
+    # directory/hours.py, _hours.html (opening hours and languages)
+    "hours_range": "%(first)s to %(last)s", "hours_entry": "%(days)s: %(times)s", "hours_join": "; ",
+    "hours_all_day": "24 hours", "hours_always_words": "24 hours a day, 7 days a week",
+    "hours_always": "Open 24 hours a day", "hours_closes_today": "Open now — closes at %(time)s",
+    "hours_closes_on": "Open now — closes %(day)s at %(time)s", "hours_opens": "Closed — opens %(day)s at %(time)s",
+    "hours_not_recorded": "Opening hours not recorded", "languages_colon": "Languages:",
+    "report_error": "Report an error", "structure_missing": "A structure is missing?",
+    "propose_structure": "Propose a structure",
 }
 
 PLURALS = {
@@ -116,6 +125,7 @@ def catalogue(lang: str) -> dict:
              for key, (one, other) in PLURALS.items()}
         )
         phrases.update(_offline_phrases())
+        phrases["day_names"] = list(day_names(locale=lang))
         phrases["directions_8"] = [str(phrase) for phrase in words._DIRECTIONS]
         phrases["near"] = str(words._NEAR)
         phrases["categories"] = taxonomy.labels(taxonomy.CATEGORIES)

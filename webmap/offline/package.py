@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 import layers
 
 from ..directory.service import LIVE_STATUSES
+from ..directory.schedules import languages_by_service, openings_by_service
 from ..models import AdminArea, Location, Phone, Service, ServicePoint
 from ..reference import matching
 from ..reference.query import admin_areas, place_rows
@@ -55,7 +56,7 @@ COORDINATE_DIGITS = 6
 SERVICE_FIELDS = (
     "id", "name", "category", "needs", "minimum_age", "maximum_age", "sexes", "status",
     "capacity_available", "capacity_available_updated", "assured_date", "verification", "email",
-    "phones", "fallback", "locations", "ask_instead",
+    "phones", "fallback", "locations", "schedules", "languages", "ask_instead",
 )
 LOCATION_FIELDS = ("town", "public_contact", "lon", "lat", "masked")
 PLACE_FIELDS = ("id", "name", "name_key", "alternate_key", "population", "lon", "lat", "sous_prefecture", "departement",
@@ -69,6 +70,8 @@ _SIGNATURE_SQL = text(
         (SELECT count(*) || ':' || coalesce(sum(hashtext(t.xmin::text || t.ctid::text)), 0) FROM organization t),
         (SELECT count(*) || ':' || coalesce(sum(hashtext(t.xmin::text || t.ctid::text)), 0) FROM phone t),
         (SELECT count(*) || ':' || coalesce(sum(hashtext(t.xmin::text || t.ctid::text)), 0) FROM service_at_location t),
+        (SELECT count(*) || ':' || coalesce(sum(hashtext(t.xmin::text || t.ctid::text)), 0) FROM schedule t),
+        (SELECT count(*) || ':' || coalesce(sum(hashtext(t.xmin::text || t.ctid::text)), 0) FROM language t),
         (SELECT string_agg(layer || ':' || sha256, ',' ORDER BY layer) FROM reference_dataset)))
     """
 )
@@ -116,6 +119,10 @@ def _services(session: Session, connection) -> list[list]:
         select(Service).where(Service.status.in_(LIVE_STATUSES), Service.id.in_(list(points) or [None]))
         .order_by(Service.id)
     ).scalars()
+    services = list(services)
+    ids = [service.id for service in services]
+    openings = openings_by_service(session, ids)
+    languages = languages_by_service(session, ids)
     results, missing = [], []
     for service in services:
         numbers = sorted(phones.get(service.id, []))
@@ -124,7 +131,9 @@ def _services(session: Session, connection) -> list[list]:
             service.minimum_age, service.maximum_age, service.sexes, service.status,
             service.capacity_available, _iso(service.capacity_available_updated), _iso(service.assured_date),
             service.verification, service.email, numbers, 1 if service.fallback_contact else 0,
-            points[service.id], None,
+            points[service.id],
+            [[o.byday, o.opens.strftime("%H:%M"), o.closes.strftime("%H:%M")] for o in openings[service.id]],
+            languages[service.id], None,
         ]
         results.append(row)
         if not numbers:

@@ -105,6 +105,123 @@
 
   function askLabel(kind, M) { return M["ask_" + kind] || ""; }
 
+  // ---- opening hours, as webmap/directory/hours.py says them (Africa/Abidjan time is UTC) ----
+
+  var DAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+  var WEEK = 7 * 86400;
+
+  function openings(schedules) {
+    return schedules.map(function (row) {
+      var days = row[0].split(",").map(function (c) { return DAY_CODES.indexOf(c); })
+        .filter(function (d) { return d >= 0; }).sort(function (a, b) { return a - b; });
+      var opens = seconds(row[1]), closes = seconds(row[2]);
+      var span = closes - opens;
+      return { days: days, opens: row[1], closes: row[2], allDay: opens === closes,
+               start: opens, length: span > 0 ? span : span + 86400 };
+    });
+  }
+
+  function seconds(hhmm) { var p = hhmm.split(":"); return Number(p[0]) * 3600 + Number(p[1]) * 60; }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function hhmm(text, closing) { return closing && text === "00:00" ? "24:00" : text; }
+
+  function alwaysOpen(list) {
+    var full = {};
+    list.forEach(function (o) { if (o.allDay) o.days.forEach(function (d) { full[d] = true; }); });
+    return Object.keys(full).length === 7;
+  }
+
+  function runs(days) {
+    var out = [];
+    days.forEach(function (d) {
+      if (out.length && d === out[out.length - 1][1] + 1) out[out.length - 1][1] = d;
+      else out.push([d, d]);
+    });
+    return out;
+  }
+
+  function grouped(list) {
+    var sorted = list.slice().sort(function (a, b) {
+      return (a.days[0] - b.days[0]) || (a.days.join() < b.days.join() ? -1 : a.days.join() > b.days.join() ? 1 : 0)
+        || (a.opens < b.opens ? -1 : a.opens > b.opens ? 1 : 0);
+    });
+    var keys = [], groups = {};
+    sorted.forEach(function (o) {
+      var key = o.days.join();
+      if (!groups[key]) { groups[key] = []; keys.push(key); }
+      groups[key].push(o);
+    });
+    return keys.map(function (key) { return groups[key]; });
+  }
+
+  function hoursWords(list, M) {
+    if (!list.length) return "";
+    var names = M.day_names;
+    if (alwaysOpen(list) && list.every(function (o) { return o.allDay; })) return M.hours_always_words;
+    return grouped(list).map(function (group) {
+      var parts = [];
+      runs(group[0].days).forEach(function (run) {
+        if (run[1] - run[0] >= 2) parts.push(fill(M.hours_range, { first: names[run[0]], last: names[run[1]] }));
+        else for (var d = run[0]; d <= run[1]; d++) parts.push(names[d]);
+      });
+      var times = group.map(function (o) {
+        return o.allDay ? M.hours_all_day : hhmm(o.opens) + "–" + hhmm(o.closes, true);
+      }).join(", ");
+      return fill(M.hours_entry, { days: parts.join(", "), times: times });
+    }).join(M.hours_join);
+  }
+
+  function hoursStatus(list, M, now) {
+    if (!list.length) return null;
+    if (alwaysOpen(list)) return { code: "always", label: M.hours_always };
+    var at = new Date(Math.floor(now.getTime() / 1000) * 1000);
+    var weekday = (at.getUTCDay() + 6) % 7;
+    var second = weekday * 86400 + at.getUTCHours() * 3600 + at.getUTCMinutes() * 60 + at.getUTCSeconds();
+    var intervals = [];
+    list.forEach(function (o) { o.days.forEach(function (d) { intervals.push([d * 86400 + o.start, o.length]); }); });
+    function inside(s) {
+      for (var i = 0; i < intervals.length; i++) {
+        if ((((s - intervals[i][0]) % WEEK) + WEEK) % WEEK < intervals[i][1]) return intervals[i];
+      }
+      return null;
+    }
+    function mod(a) { return ((a % WEEK) + WEEK) % WEEK; }
+    var current = inside(second);
+    if (current) {
+      var end = second + current[1] - mod(second - current[0]);
+      for (var step = 0; step <= intervals.length; step++) {
+        var following = inside(mod(end));
+        if (!following) break;
+        end += following[1] - mod(end - following[0]);
+        if (step === intervals.length) return { code: "always", label: M.hours_always };
+      }
+      var closes = new Date(at.getTime() + (end - second) * 1000);
+      var time = pad(closes.getUTCHours()) + ":" + pad(closes.getUTCMinutes());
+      var sameDay = closes.toISOString().slice(0, 10) === at.toISOString().slice(0, 10);
+      return { code: "open", label: sameDay ? fill(M.hours_closes_today, { time: time })
+        : fill(M.hours_closes_on, { day: M.day_names[(closes.getUTCDay() + 6) % 7], time: time }) };
+    }
+    var wait = Math.min.apply(null, intervals.map(function (iv) { return mod(iv[0] - second); }));
+    var opens = new Date(at.getTime() + wait * 1000);
+    return { code: "closed", label: fill(M.hours_opens, {
+      day: M.day_names[(opens.getUTCDay() + 6) % 7], time: pad(opens.getUTCHours()) + ":" + pad(opens.getUTCMinutes()) }) };
+  }
+
+  function hoursLines(r, M) {
+    var list = openings(r.schedules || []);
+    var state = hoursStatus(list, M, new Date());
+    var line = state
+      ? el("p", { className: "rf-hours", "data-role": "hours", "data-status": state.code }, [
+          el("strong", { className: "rf-hours-" + state.code, text: state.label }),
+          state.code !== "always" ? " · " + hoursWords(list, M) : null])
+      : el("p", { className: "rf-hours", "data-role": "hours", "data-status": "unknown" }, [
+          el("span", { className: "rf-muted", text: M.hours_not_recorded })]);
+    var langs = (r.languages || []).length
+      ? el("p", { className: "rf-languages", "data-role": "languages", text: M.languages_colon + " " + r.languages.join(", ") })
+      : null;
+    return [line, langs];
+  }
+
   function item(r, ctx) {
     var M = ctx.M, lang = ctx.lang;
     var capacity = null;
@@ -134,6 +251,8 @@
         el("p", { className: "rf-distance" }, [el("strong", { text: r.direction }), " ",
           el("span", { className: "rf-estimate", text: "· " + fill(M.by_road, { km: r.road_km_estimate, time: duration(r.travel_minutes_estimate, M) }) })]),
         capacity,
+        hoursLines(r, M)[0],
+        hoursLines(r, M)[1],
         el("ul", { className: "rf-contacts" }, contacts),
         el("p", { className: "rf-item-actions" }, [
           call ? el("a", { className: "rf-button rf-call", "data-role": "call", href: "tel:" + tel(call),
@@ -153,6 +272,8 @@
             el("dd", {}, [r.assured_date ? date(r.assured_date, lang) : muted(M.never_verified)])
           ])
         ]),
+        el("p", { className: "rf-muted rf-suggest" }, [
+          el("a", { href: "/suggest?service=" + encodeURIComponent(r.id), "data-role": "report-error", text: M.report_error })]),
         r.masked ? el("p", { className: "rf-masked", text: M.masked }) : null
       ])
     ]);
@@ -234,6 +355,8 @@
       root.appendChild(summary);
       if (found.results.length) {
         root.appendChild(el("ol", { className: "rf-list" }, found.results.map(function (r) { return item(r, ctx); })));
+        root.appendChild(el("p", { className: "rf-muted rf-suggest" }, [M.structure_missing + " ",
+          el("a", { href: "/suggest", "data-role": "propose-structure", text: M.propose_structure })]));
         root.appendChild(el("p", { className: "rf-method rf-muted", text: fill(M.method, { detour: decimal(found.rules.detour_factor, lang), speed: Math.floor(found.rules.average_speed_kmh) }) }));
       } else {
         var empty = el("div", { className: "rf-empty", role: "status" }, [el("p", { text: found.message })]);

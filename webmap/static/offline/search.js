@@ -602,7 +602,9 @@
       maximum_age: s.maximum_age,
       sexes: s.sexes,
       unknown: ["minimum_age", "maximum_age", "sexes"].filter(function (f) { return s[f] === null; }),
-      ask_instead: s.phones.length ? null : s.ask_instead
+      ask_instead: s.phones.length ? null : s.ask_instead,
+      schedules: s.schedules || [],
+      languages: s.languages || []
     };
   }
 
