@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session
 
 import layers
 
-from ..directory.service import LIVE_STATUSES
 from ..directory.schedules import languages_by_service, openings_by_service
+from ..directory.service import LIVE_STATUSES
 from ..models import AdminArea, Location, Phone, Service, ServicePoint
 from ..reference import matching
 from ..reference.query import admin_areas, place_rows
