@@ -22,19 +22,40 @@
   }
 
   if ("serviceWorker" in navigator && window.isSecureContext) {
-    var hadController = Boolean(navigator.serviceWorker.controller);
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (registration) {
       state.worker = "registered";
+      // A new release waiting behind the old one is told to take over now.
+      function promote(worker) { if (worker) worker.postMessage({ type: "skip-waiting" }); }
+      promote(registration.waiting);
+      registration.addEventListener("updatefound", function () {
+        var worker = registration.installing;
+        if (!worker) return;
+        worker.addEventListener("statechange", function () { if (worker.state === "installed") promote(worker); });
+      });
       registration.update().catch(function () { /* offline: the installed one stays */ });
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
       state.worker = "ready";
       if (registration.active) registration.active.postMessage({ type: "lang", lang: lang });
     }).catch(function () { /* no worker: the pages still work online */ });
+    // A new release is told apart by the release the controlling worker serves, remembered on the
+    // device: whether the new worker took control before this script ran or after, the page says
+    // so once. The first install of all takes control silently.
+    var RELEASE_KEY = "webmap-release";
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (data.type !== "release" || !data.cache) return;
+      var known = null;
+      try { known = window.localStorage.getItem(RELEASE_KEY); } catch (e) { /* storage off */ }
+      if (known && known !== data.cache) showUpdate();
+      try { window.localStorage.setItem(RELEASE_KEY, data.cache); } catch (e) { /* storage off */ }
+    });
+    function askRelease() {
+      if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage({ type: "release" });
+    }
+    askRelease();
     navigator.serviceWorker.addEventListener("controllerchange", function () {
-      // The first install takes control silently; a later one is a new release.
-      if (hadController) showUpdate();
-      hadController = true;
+      askRelease();
       if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage({ type: "lang", lang: lang });
     });
   }

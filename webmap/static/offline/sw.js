@@ -88,6 +88,12 @@
   // A page tells the worker its language, for the pages it serves offline.
   self.addEventListener("message", function (event) {
     var data = event.data || {};
+    if (data.type === "skip-waiting") { self.skipWaiting(); return; }
+    if (data.type === "release" && event.source) {
+      // Which release this worker serves (its cache's name): the page tells a new one apart.
+      event.source.postMessage({ type: "release", cache: CACHE });
+      return;
+    }
     if (data.type === "lang" && SHELL.languages.indexOf(data.lang) >= 0) {
       event.waitUntil(caches.open(CACHE).then(function (cache) {
         return cache.put(LANG_KEY, new Response(data.lang));
