@@ -175,6 +175,10 @@ def test_merge_keeps_both_histories_and_redirects_the_old_record(client, db_sess
     response = client.get(f"/api/v1/services/{drop.id}")
     assert response.status_code == 301 and response.get_json()["merged_into"] == str(keep.id)
     assert response.headers["Location"].endswith(f"/api/v1/services/{keep.id}")
+    response = client.get(f"/hsds/services/{drop.id}")
+    assert response.status_code == 301 and response.get_json()["merged_into"] == str(keep.id)
+    assert response.headers["Location"].endswith(f"/hsds/services/{keep.id}")
+    assert client.get(response.headers["Location"]).get_json()["id"] == str(keep.id)
     # both histories: the merge on the remaining record, the old record's own story below it
     page = client.get(f"/directory/services/{keep.id}").get_data(as_text=True)
     assert "Fusionnée" in page and "Fusion : « Centre social Zeta (doublon) »" in page

@@ -94,6 +94,20 @@ def _get(operation_id: str, summary: str, schema: dict, parameters: list[str] = 
     return path
 
 
+def _merged(path: dict) -> dict:
+    """A record merged into another answers 301 with the remaining record's address."""
+    path["get"]["responses"]["301"] = {
+        "description": "The record was merged into another one: `Location` is that record's address, "
+                       "`merged_into` its id.",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+        "content": {"application/json": {"schema": {
+            "type": "object", "required": ["error", "merged_into"],
+            "properties": {"error": {"type": "string", "enum": ["merged"]}, "merged_into": {"type": "string"},
+                           "detail": {"type": "object"}}}}},
+    }
+    return path
+
+
 def _compiled(name: str) -> dict:
     return {"$ref": f"{SCHEMAS}compiled/{name}.json"}
 
@@ -133,8 +147,8 @@ def hsds_document(base_url: str) -> dict:
                               _compiled("service_list"), LISTING + ["taxonomy_term_id", "taxonomy_id",
                                                                     "organization_id", "modified_after", "minimal",
                                                                     "full"], paged=True),
-            "/services/{id}": _get("getFullyNestedServiceById", "A fully nested service", _compiled("service"),
-                                   path_parameters=_id("service")),
+            "/services/{id}": _merged(_get("getFullyNestedServiceById", "A fully nested service",
+                                           _compiled("service"), path_parameters=_id("service"))),
             "/service_at_locations": _get(
                 "getPaginatedListOfServiceAtLocation", "Pages of services at locations", _compiled(
                     "service_at_location_list"), LISTING + ["taxonomy_term_id", "taxonomy_id", "organization_id",

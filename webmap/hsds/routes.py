@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from flask import Response, request, stream_with_context, url_for
 
 from ..api.params import parse_text, parse_uuid
+from ..directory.merge import final_record
 from ..extensions import db
 from . import bp, query
 from .params import parse_filters, parse_format, parse_paging, parse_shape
@@ -77,7 +78,14 @@ def services():
 
 @bp.get("/services/<service_id>")
 def service(service_id: str):
-    return _json(query.get_service(db.session, parse_uuid(service_id, "service")))
+    wanted = parse_uuid(service_id, "service")
+    target = final_record(db.session, wanted)
+    if target is not None:  # merged into another record: that one's address, as /api/v1 does
+        response = _json({"error": "merged", "detail": {"merged_into": str(target)}, "merged_into": str(target)})
+        response.status_code = 301
+        response.headers["Location"] = url_for("hsds.service", service_id=str(target))
+        return response
+    return _json(query.get_service(db.session, wanted))
 
 
 @bp.get("/service_at_locations")
