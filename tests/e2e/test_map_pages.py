@@ -139,7 +139,10 @@ def test_controls_of_the_referral_map_do_not_overlap(live_server, sized):
     page.wait_for_function("() => Number(document.getElementById('rf-map').dataset.places) > 0")
     names = _assert_no_overlap(page, "#rf-map")
     assert "leaflet-control-zoom" in names
-    assert "Odienné" in page.locator("#rf-map .wm-place-name").all_inner_texts()
+    named = page.locator("#rf-map .wm-place-name").all_inner_texts()
+    # The results (shelters) reach across the country: a desktop names the searched town too, a
+    # phone's smaller map only the main towns (the searched place is the origin marker there).
+    assert "Korhogo" in named and ("Odienné" in named or page.size["width"] < 600), named
     screenshot(page, f"referral-map-{page.size['width']}.png")
 
 

@@ -4,8 +4,8 @@
 inline script (Content-Security-Policy ``script-src 'self'``, see ``webmap.security``); its URL
 carries the script's version, so it is cached for a year like the static files.
 ``/map/boundaries/<layer>.geojson`` are the boundary layers as fingerprinted files
-(``boundaries``) and ``/map/symbols.svg`` the category symbols (``layers.symbols``) and ``/map/places.geojson`` the place
-labels (``places``), cached the same way.
+(``boundaries``), ``/map/symbols.svg`` the category symbols (``layers.symbols``) and
+``/map/places.geojson`` the place labels (``places``), cached the same way.
 """
 
 from __future__ import annotations

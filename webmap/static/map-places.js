@@ -11,7 +11,7 @@
 (function () {
   "use strict";
 
-  // Number of places considered at a zoom (the file is ranked by population).
+  // Number of places in view considered at a zoom (the file is ranked by population).
   function budget(zoom) {
     if (zoom < 7.5) return 25;
     if (zoom < 8.5) return 60;
@@ -49,11 +49,13 @@
       var bounds = map.getBounds().pad(0.05);
       var placed = [];
       var chosen = [];
-      for (var i = 0; i < features.length && i < max; i++) {
+      var considered = 0; // places in view, the most populous first: a zoomed-in phone names its own area's towns
+      for (var i = 0; i < features.length && considered < max; i++) {
         var f = features[i];
         var c = f.geometry.coordinates;
         var latlng = L.latLng(c[1], c[0]);
         if (!bounds.contains(latlng)) continue;
+        considered += 1;
         var major = f.properties.rank < 10;
         var point = map.latLngToContainerPoint(latlng);
         var width = f.properties.name.length * CHAR_PX * (major ? 1.08 : 1) + 8;
