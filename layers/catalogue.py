@@ -39,18 +39,23 @@ INITIAL_VIEW = {
 
 @dataclass(frozen=True)
 class Attribution:
+    """A source to credit: ``text`` in full (print footers, the web map's "Sources" panel) and
+    ``short``, the few words the web map's one-line credit shows (defaults to ``text``)."""
+
     text: object  # str or lazy string
     url: str | None = None
+    short: object | None = None
 
 
 BOUNDARIES_ATTRIBUTION = Attribution(
     "OCHA ROWCA / CNTIG, COD-AB Côte d'Ivoire (CC BY-IGO)",
     "https://data.humdata.org/dataset/cod-ab-civ",
+    short="OCHA COD-AB",
 )
-PLACES_ATTRIBUTION = Attribution("GeoNames (CC BY 4.0)", "https://www.geonames.org/")
-DIRECTORY_ATTRIBUTION = Attribution("Child Protection Compact Partnership, Annex A (2022)")
+PLACES_ATTRIBUTION = Attribution("GeoNames (CC BY 4.0)", "https://www.geonames.org/", short="GeoNames")
+DIRECTORY_ATTRIBUTION = Attribution("Child Protection Compact Partnership, Annex A (2022)", short="CPC 2022")
 OSM_ATTRIBUTION = Attribution(
-    _l("© OpenStreetMap contributors"), "https://www.openstreetmap.org/copyright"
+    _l("© OpenStreetMap contributors"), "https://www.openstreetmap.org/copyright", short="© OpenStreetMap"
 )
 
 
@@ -277,8 +282,10 @@ def attributions(layer_ids: Iterable[str]) -> list[Attribution]:
     return seen
 
 
-def _attribution_dict(attribution: Attribution) -> dict:
-    return {"text": str(attribution.text), "url": attribution.url}
+def attribution_dict(attribution: Attribution) -> dict:
+    """An attribution for the browser: full ``text``, ``short`` form, ``url`` (or None)."""
+    short = attribution.short if attribution.short is not None else attribution.text
+    return {"text": str(attribution.text), "short": str(short), "url": attribution.url}
 
 
 def client_config(
@@ -302,7 +309,7 @@ def client_config(
             "zIndex": lyr.z_index,
             "onlineOnly": lyr.online_only,
             "tooltip": lyr.tooltip,
-            "attributions": [_attribution_dict(a) for a in lyr.attributions],
+            "attributions": [attribution_dict(a) for a in lyr.attributions],
         }
         if isinstance(lyr.source, TileSource):
             item["tiles"] = {"url": lyr.source.url, "maxZoom": lyr.source.max_zoom}

@@ -23,14 +23,16 @@ from .catalogue import (
     Attribution,
     Layer,
     LineStyle,
+    attribution_dict,
 )
 
 NATURAL_EARTH_ATTRIBUTION = Attribution("Natural Earth", "https://www.naturalearthdata.com/")
-CENSUS_ATTRIBUTION = Attribution("INS, RGPH 2014")
+CENSUS_ATTRIBUTION = Attribution("INS, RGPH 2014", short="INS 2014")
 RISK_SOURCES_ATTRIBUTION = Attribution(
-    _l("At-risk zones: criterion and source of each zone in data/geo/risk_zones.toml")
+    _l("At-risk zones: the criterion and source of each zone are given in its popup"),
+    short=_l("At-risk zones"),
 )
-CAMPAIGNS_ATTRIBUTION = Attribution(_l("Campaigns: source given for each campaign"))
+CAMPAIGNS_ATTRIBUTION = Attribution(_l("Campaigns: source given for each campaign"), short=_l("Campaigns"))
 
 # Campaign coverage: fill colour by channel (colour-blind-safe qualitative palette, Okabe–Ito).
 CHANNEL_COLORS: dict[str, str] = {
@@ -200,7 +202,7 @@ def client_layers(
                 "zIndex": lyr.z_index,
                 "url": url_for(lyr.source.endpoint, **query),
                 "tooltip": lyr.tooltip,
-                "attributions": [{"text": str(a.text), "url": a.url} for a in lyr.attributions],
+                "attributions": [attribution_dict(a) for a in lyr.attributions],
                 "legendLabel": str(lyr.legend_label) % {"km": _km_text(km)} if lyr.legend_label else None,
                 "swatchColor": SWATCH_COLORS[lyr.kind],
             }

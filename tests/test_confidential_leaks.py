@@ -226,6 +226,7 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         "map.index": ["/", "/?lang=en"],
         "map.shell_script": ["/map/shell.js"],
         "map.symbols_sprite": ["/map/symbols.svg"],
+        "map.places_file": ["/map/places.geojson"],
         "map.boundaries_file": ["/map/boundaries/regions.geojson", "/map/boundaries/country.geojson",
                                 "/map/boundaries/departements.geojson"],
         "api.healthz": ["/healthz"],

@@ -192,3 +192,39 @@ def test_pages_allow_pinch_zoom(client, url):
     viewports = VIEWPORT.findall(html)
     assert len(viewports) == 1, url
     assert "user-scalable" not in viewports[0] and "maximum-scale" not in viewports[0], viewports
+
+
+# --- place labels (issue 15): the gazetteer's towns as one fingerprinted file -------------------
+
+def test_place_labels_are_ranked_towns_with_accents_kept_for_good(client, db_session):
+    html = client.get("/").get_data(as_text=True)
+    url = json.loads(CONFIG_ISLAND.search(html).group(1))["placesUrl"]
+    assert re.fullmatch(r"/map/places\.geojson\?v=[0-9a-f]{12}", url), url
+    assert f'href="{url}"' in html  # preloaded with the page (and kept offline by the worker)
+    response = client.get(url)
+    assert response.mimetype == "application/geo+json"
+    assert response.cache_control.immutable and response.get_etag()[0] == url.rsplit("=", 1)[1]
+    features = response.get_json()["features"]
+    ranks = [f["properties"]["rank"] for f in features]
+    assert ranks == list(range(len(features)))
+    populations = [f["properties"]["population"] for f in features]
+    assert populations == sorted(populations, reverse=True)
+    # The same order as the gazetteer, so the first 25 are the main towns, French names intact.
+    largest = db_session.execute(text(
+        "SELECT name FROM place WHERE population IS NOT NULL ORDER BY population DESC, id LIMIT 25")).scalars().all()
+    top = [f["properties"]["name"] for f in features[:25]]
+    assert set(top) == set(largest)
+    for town in ("Abidjan", "Bouaké", "Korhogo", "San-Pédro", "Yamoussoukro"):
+        assert town in top
+    stale = client.get("/map/places.geojson")
+    assert stale.cache_control.no_cache and not stale.cache_control.immutable
+
+
+def test_every_map_credit_has_a_short_form_and_names_no_file():
+    from layers import planning
+    credits = [*layers.attributions(layer.id for layer in layers.layers()),
+               planning.CENSUS_ATTRIBUTION, planning.RISK_SOURCES_ATTRIBUTION, planning.CAMPAIGNS_ATTRIBUTION]
+    for credit in credits:
+        shown = layers.catalogue.attribution_dict(credit)
+        assert shown["short"] and len(shown["short"]) <= 22, shown
+        assert ".toml" not in shown["text"] and "data/" not in shown["text"], shown

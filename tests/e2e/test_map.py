@@ -31,6 +31,14 @@ DRAWN = """() => {
 }"""
 
 
+def _sources(page) -> str:
+    """The full credits: the "Sources" button of the one-line credits opens them."""
+    toggle = page.locator(".wm-sources-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    return page.locator(".wm-sources-full").inner_text()
+
+
 def _outside(page, base_url: str) -> list[str]:
     return [url for url in page.requests if not url.startswith(base_url + "/")]
 
@@ -70,7 +78,9 @@ def test_map_draws_the_seed_directory_in_french_from_local_assets(live_server, p
     assert legend.locator('li[data-layer="regions"]').inner_text().strip() == "Limite de région"
     assert legend.locator('li[data-layer="departements"]').count() == 0  # off by default
 
-    attribution = page.locator(".leaflet-control-attribution").inner_text()
+    line = page.locator(".leaflet-control-attribution .wm-sources-short").inner_text()
+    assert line == "OCHA COD-AB · CPC 2022 · GeoNames"  # one line of short names
+    attribution = _sources(page)
     assert "OCHA ROWCA / CNTIG, COD-AB Côte d'Ivoire (CC BY-IGO)" in attribution
     assert "GeoNames (CC BY 4.0)" in attribution
     assert "Child Protection Compact Partnership, Annex A (2022)" in attribution
@@ -160,14 +170,14 @@ def test_layer_control_toggles_layers_legend_and_attributions(live_server, page)
     assert page.locator('.wm-legend li[data-layer="departements"]').count() == 1
 
     page.get_by_label("OpenStreetMap (en ligne)").check()
-    attribution = page.locator(".leaflet-control-attribution")
-    assert "© les contributeurs d'OpenStreetMap" in attribution.inner_text()
+    assert "© les contributeurs d'OpenStreetMap" in _sources(page)
+    page.locator(".leaflet-control-layers").hover()
     page.get_by_label("OpenStreetMap (en ligne)").uncheck()
-    assert "OpenStreetMap" not in attribution.inner_text()
+    assert "OpenStreetMap" not in page.locator(".leaflet-control-attribution").inner_text()
 
     page.get_by_label("Structures de prise en charge").uncheck()
     assert page.locator(".wm-marker, .wm-cluster").count() == 0
-    assert "Child Protection Compact Partnership" not in attribution.inner_text()
+    assert "Child Protection Compact Partnership" not in page.locator(".leaflet-control-attribution").inner_text()
     assert page.locator('.wm-legend section[data-layer="services"]').count() == 0
 
 

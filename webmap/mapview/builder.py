@@ -66,11 +66,15 @@ class WebmapClient(JSCSSMixin):
     )
     default_js = [
         ("markerclusterjs", "vendor:markerclusterjs"),
+        ("webmap_sources_js", "static:map-sources.js"),  # the one-line credits and "Sources"
+        ("webmap_places_js", "static:map-places.js"),  # the gazetteer's place labels
+        ("webmap_state_js", "static:map-state.js"),  # view and layers in the address
         ("webmap_js", "static:map.js"),
     ]
     default_css = [
         ("markerclustercss", "vendor:markerclustercss"),
         ("markerclusterdefaultcss", "vendor:markerclusterdefaultcss"),
+        ("webmap_controls_css", "static:map-controls.css"),
         ("webmap_css", "static:map.css"),
     ]
 

@@ -36,6 +36,8 @@ MESSAGES: dict[str, object] = {
     "masked": _l("Confidential place: shown at town level only."),
     "clusterTitle": _l("%(count)s structures: zoom in to see them"),
     "reportError": _l("Report an error"),
+    "seeRecord": _l("See the record"),
+    "sources": _l("Sources"),
     "proposeStructure": _l("Propose a structure"),
     # Offline (the package stored on the device, static/offline/store.js)
     "offlineBanner": _l("Offline — data of %(date)s"),

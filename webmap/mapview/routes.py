@@ -4,8 +4,8 @@
 inline script (Content-Security-Policy ``script-src 'self'``, see ``webmap.security``); its URL
 carries the script's version, so it is cached for a year like the static files.
 ``/map/boundaries/<layer>.geojson`` are the boundary layers as fingerprinted files
-(``boundaries``) and ``/map/symbols.svg`` the category symbols (``layers.symbols``), cached the
-same way.
+(``boundaries``), ``/map/symbols.svg`` the category symbols (``layers.symbols``) and
+``/map/places.geojson`` the place labels (``places``), cached the same way.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from .. import taxonomy
 from ..assets.routes import ONE_YEAR, vendor_url
 from ..directory.query import STALE_AFTER_DAYS
 from ..extensions import db
-from . import boundaries, bp, messages
+from . import boundaries, bp, messages, places
 from .builder import MapParts, build_map, render_parts
 
 CONFIG_ID = "webmap-config"
+RECORD_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 
 
 def boundaries_url(layer: layers.Layer) -> str:
@@ -47,6 +48,9 @@ def _client_config() -> dict:
         suggestUrl=url_for("suggest.form") if "suggest.form" in current_app.view_functions else None,
         symbolsUrl=url_for("map.symbols_sprite", v=symbols.sprite_version()),
         staleAfterDays=STALE_AFTER_DAYS,  # the offline popups flag stale records as the API does
+        placesUrl=url_for("map.places_file", v=places.places_file(db.session).fingerprint),
+        # The record's page, for the popups' "See the record" link ("00000000-…" is replaced).
+        recordUrl=url_for("directory.detail", service_id=RECORD_PLACEHOLDER),
     )
     return config
 
@@ -67,7 +71,7 @@ def index():
     parts = _shell(config["view"])
     # Fetched by map.js as soon as it starts: the browser may start them with the page, and the
     # service worker keeps every file the page links for offline use (static/offline/sw.js).
-    preload = [config["symbolsUrl"], *(
+    preload = [config["symbolsUrl"], config["placesUrl"], *(
         lyr["url"] for lyr in config["layers"] if lyr["kind"] == "boundaries" and lyr["visible"]
     )]
     return render_template(
@@ -106,6 +110,20 @@ def boundaries_file(layer_id: str):
         found = boundaries.boundary_file(db.session, layer_id)
     except KeyError:
         abort(404)
+    response = Response(found.body, mimetype="application/geo+json")
+    response.set_etag(found.fingerprint)
+    if request.args.get("v") == found.fingerprint:
+        _forever(response)
+    else:
+        response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+@bp.get("/map/places.geojson")
+def places_file():
+    """The place labels (the gazetteer's most populous places, ranked): kept for good when ``v``
+    is their fingerprint, else revalidated."""
+    found = places.places_file(db.session)
     response = Response(found.body, mimetype="application/geo+json")
     response.set_etag(found.fingerprint)
     if request.args.get("v") == found.fingerprint:

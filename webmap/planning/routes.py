@@ -26,6 +26,7 @@ from ..assets.routes import vendor_url
 from ..directory.query import dumps, feature_collection
 from ..errors import BadParameter
 from ..extensions import db
+from ..mapview import places
 from ..viewer import current_viewer
 from . import analysis, service, table_csv
 from .chart import ChartLabels, coverage_svg
@@ -266,6 +267,8 @@ def index():
         view={"bounds": [[4.34, -8.61], [10.74, -2.49]]},
         boundariesUrl=url_for("api.admin_areas", level="1", simplify="0.005"),
         loadError=_("A layer could not be loaded."),
+        sourcesLabel=_("Sources"),
+        placesUrl=url_for("map.places_file", v=places.places_file(db.session).fingerprint),
     )
     chart = coverage_svg(
         table.rows,

@@ -19,6 +19,7 @@ from ..assets.routes import vendor_url
 from ..directory.languages import LANGUAGES
 from ..errors import BadParameter, WebmapError
 from ..extensions import db
+from ..mapview import places as map_places
 from ..offline.messages import page_messages as offline_messages
 from ..viewer import current_viewer
 from . import bp, fallback, nearest, sheet
@@ -231,6 +232,8 @@ def index():
         "sheetUrl": url_for("referral.sheet_page"),
         "regionsUrl": url_for("api.admin_areas", level="1", simplify="0.01"),
         "countryUrl": url_for("api.admin_areas", level="0", simplify="0.01"),
+        # The gazetteer's town names (one cached file, kept offline by the service worker).
+        "townLabelsUrl": url_for("map.places_file", v=map_places.places_file(db.session).fingerprint),
         "styles": {name: _line_style(name) for name in ("regions", "country")},
         "attributions": [
             {"text": str(a.text), "url": a.url} for a in layers.attributions(["country", "regions", "services"])

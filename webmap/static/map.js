@@ -52,7 +52,7 @@
   var inFlight = null;
   var statusBox = null;
   var legendBox = null;
-  var attributionsShown = [];
+  var sourcesControl = null;
   var pendingBoundaries = 0;
 
   // ---- small DOM helpers (text only) ----------------------------------------------------
@@ -147,27 +147,16 @@
     setStatus("idle", "");
   }
 
-  // ---- attributions: exactly those of the visible catalogue layers --------------------------
-
-  function attributionHtml(attribution) {
-    var text = escapeHtml(attribution.text);
-    if (!attribution.url) return text;
-    return '<a href="' + escapeHtml(attribution.url) + '" target="_blank" rel="noopener">' + text + "</a>";
-  }
+  // ---- attributions: exactly those of the visible catalogue layers, in one line -------------
+  // (static/map-sources.js: the short names, the full text behind "Sources")
 
   function updateAttributions() {
     var wanted = [];
     config.layers.forEach(function (def) {
       if (!map.hasLayer(state.layers[def.id])) return;
-      def.attributions.forEach(function (a) {
-        var html = attributionHtml(a);
-        if (wanted.indexOf(html) < 0) wanted.push(html);
-      });
+      def.attributions.forEach(function (a) { wanted.push(a); });
     });
-    var control = map.attributionControl;
-    attributionsShown.forEach(function (html) { if (wanted.indexOf(html) < 0) control.removeAttribution(html); });
-    wanted.forEach(function (html) { if (attributionsShown.indexOf(html) < 0) control.addAttribution(html); });
-    attributionsShown = wanted;
+    sourcesControl.set(wanted);
   }
 
   // ---- boundaries ----------------------------------------------------------------------------
@@ -351,7 +340,17 @@
       category,
       el("dl", null, rows),
       p.masked ? el("p", { className: "wm-popup-note", text: messages.masked }) : null,
+      recordLink(p),
       suggestLinks(p)
+    ]);
+  }
+
+  // "See the record": the structure's page in the directory.
+  function recordLink(p) {
+    if (!config.recordUrl || !p.id) return null;
+    var href = config.recordUrl.replace("00000000-0000-0000-0000-000000000000", encodeURIComponent(p.id));
+    return el("p", { className: "wm-popup-record" }, [
+      el("a", { href: href, text: messages.seeRecord, dataset: { action: "see-record" } })
     ]);
   }
 
@@ -375,13 +374,17 @@
       keyboard: true,
       riseOnHover: true
     });
-    // Narrow screens: keep the popup clear of the zoom and layer controls.
+    // Narrow screens: as wide as the screen allows, so that no word has to be cut.
     var width = map.getSize().x;
     marker.bindPopup(function () { return popupContent(p); }, {
-      minWidth: Math.min(220, width - 160),
-      maxWidth: Math.min(300, width - 152),
-      autoPanPaddingTopLeft: [50, 20],
-      autoPanPaddingBottomRight: [58, 20],
+      // (the content's width: Leaflet adds 45 px of margins and the close button)
+      minWidth: Math.min(220, width - 110),
+      maxWidth: Math.min(300, width - 100),
+      // A phone: the popup opens under the top controls (zoom, switcher, legend), scrolling if
+      // it is taller than the room left, rather than under them.
+      autoPanPaddingTopLeft: [width < 420 ? 12 : 50, width < 420 ? 100 : 20],
+      autoPanPaddingBottomRight: [width < 420 ? 12 : 58, width < 420 ? 34 : 20],
+      maxHeight: width < 420 ? Math.max(200, map.getSize().y - 160) : null,
       className: "wm-popup-wrapper"
     });
     return marker;
@@ -635,7 +638,9 @@
   }
 
   var OfflineControl = L.Control.extend({
-    options: { position: "topleft" }, // under the zoom buttons: the attribution covers the bottom on phones
+    // Above the scale: the top right holds the switcher and the legend, which on a phone an
+    // open switcher would push over a box under the zoom buttons.
+    options: { position: "bottomleft" },
     onAdd: function () {
       offlineBox = el("div", { className: "wm-offline-info leaflet-control", role: "status", hidden: "" });
       return offlineBox;
@@ -724,8 +729,22 @@
     legendBox.dataset.categories = state.legendCategories.join(",");
   }
 
+  // The legend sits under the layer switcher (top right): its height is what is left above the
+  // bottom controls (scale, credits), so an open switcher pushes it down and never hides under it.
+  function fitLegend() {
+    if (!legendBox) return;
+    var container = map.getContainer().getBoundingClientRect();
+    var top = legendBox.getBoundingClientRect().top - container.top;
+    var bottom = 0;
+    map.getContainer().querySelectorAll(".leaflet-bottom .leaflet-control").forEach(function (control) {
+      var r = control.getBoundingClientRect();
+      if (r.height) bottom = Math.max(bottom, container.bottom - r.top);
+    });
+    legendBox.style.maxHeight = Math.max(40, container.height - top - bottom - 12) + "px";
+  }
+
   var LegendControl = L.Control.extend({
-    options: { position: "bottomright" },
+    options: { position: "topright" },
     onAdd: function () {
       var details = el("details", { className: "wm-legend leaflet-control", dataset: { lang: config.lang } }, [
         el("summary", { text: messages.legend }),
@@ -858,6 +877,7 @@
 
     new LegendControl().addTo(map);
     new OfflineControl().addTo(map);
+    sourcesControl = WebmapSources.control(map, { label: messages.sources });
     readOfflineInfo();
     window.addEventListener("offline", function () { updateOfflineBox(); refreshStatus(); });
     window.addEventListener("online", function () { updateOfflineBox(); loadServices(); keepPackageFresh(); });
@@ -881,14 +901,43 @@
       state.layers[def.id] = layer;
       overlays[layerLabel(def)] = layer;
     });
-    // Fit the country on small screens before the first services request.
-    var country = L.latLngBounds(config.view.bounds);
-    if (!map.getBounds().contains(country)) map.fitBounds(country, { animate: false });
+    // The view and layers of the address (static/map-state.js: a reload, a shared link, FR/EN),
+    // else the country, fitted on small screens, before the first services request.
+    var asked = WebmapMapState.read();
+    if (asked.view) {
+      map.setView([asked.view.lat, asked.view.lon], asked.view.zoom, { animate: false });
+    } else {
+      var country = L.latLngBounds(config.view.bounds);
+      if (!map.getBounds().contains(country)) map.fitBounds(country, { animate: false });
+    }
 
     config.layers.forEach(function (def) {
-      if (def.visible && state.layers[def.id]) state.layers[def.id].addTo(map);
+      var visible = asked.layers ? asked.layers.indexOf(def.id) >= 0 : def.visible;
+      if (visible && state.layers[def.id]) state.layers[def.id].addTo(map);
     });
-    L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
+    var switcher = L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
+    state.layerControl = switcher;
+    // Under the switcher, in the same corner: Leaflet stacks a corner's controls, never overlaps them.
+    legendBox.parentNode.appendChild(legendBox);
+    if (window.ResizeObserver) {
+      var watch = new ResizeObserver(fitLegend);
+      // The switcher opening, the stored data's date or the credits changing at the bottom.
+      [switcher.getContainer(), map._controlCorners.bottomleft, map._controlCorners.bottomright]
+        .forEach(function (node) { watch.observe(node); });
+    }
+    map.on("resize", fitLegend);
+    legendBox.addEventListener("toggle", fitLegend);
+    fitLegend();
+
+    // Town names from the gazetteer (static/map-places.js), under the structures.
+    state.places = WebmapPlaces.layer(map, config.placesUrl, { pane: "wm-places", zIndex: 450 }).addTo(map);
+
+    function saveAddress() {
+      WebmapMapState.write(map, config.layers.filter(function (def) {
+        return map.hasLayer(state.layers[def.id]);
+      }).map(function (def) { return def.id; }));
+    }
+    map.on("moveend overlayadd overlayremove", saveAddress);
 
     map.on("overlayadd overlayremove", onLayersChanged);
     // An open popup may need the top of a phone's screen: the data indicator steps aside.

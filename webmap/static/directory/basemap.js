@@ -39,17 +39,25 @@
       return geojson(url + "?limit=" + limit + "&bbox=" + bbox.join(",")).then(function (data) {
         if (!data || ticket !== pending) { return; }
         group.clearLayers();
+        var placed = [];  // the boxes of the names drawn: a name that would cover one is left out
         data.features.forEach(function (f, i) {
+          var c = f.geometry.coordinates;
+          var point = map.latLngToContainerPoint([c[1], c[0]]);
+          var half = f.properties.name.length * 3.4 + 6;  // ~6.8 px a character at 11–12 px
+          var box = {left: point.x - half, right: point.x + half, top: point.y - 10, bottom: point.y + 10};
+          if (placed.some(function (o) {
+            return box.left < o.right && o.left < box.right && box.top < o.bottom && o.top < box.bottom;
+          })) { return; }
+          placed.push(box);
           var label = document.createElement("span");
           label.textContent = f.properties.name;
           label.className = "wd-town-name" + (i < 5 ? " wd-town-major" : "");
-          var c = f.geometry.coordinates;
           L.marker([c[1], c[0]], {
             pane: "wd-towns", interactive: false, keyboard: false,
             icon: L.divIcon({className: "wd-town-label", html: label, iconSize: null})
           }).addTo(group);
         });
-        map.getContainer().dataset.towns = String(data.features.length);
+        map.getContainer().dataset.towns = String(placed.length);
       });
     }
     map.on("moveend", load);

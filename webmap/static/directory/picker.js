@@ -11,9 +11,19 @@
 
   var COUNTRY = [[4.34, -8.61], [10.74, -2.49]];
   var map = L.map(el, {attributionControl: true}).fitBounds(COUNTRY);
-  map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution("OCHA ROWCA / CNTIG, COD-AB Côte d'Ivoire (CC BY-IGO) · GeoNames (CC BY 4.0)");
   L.control.scale({imperial: false}).addTo(map);
+  // The credits in one line, the full text behind "Sources" (static/map-sources.js).
+  var credits = [
+    {text: "OCHA ROWCA / CNTIG, COD-AB Côte d'Ivoire (CC BY-IGO)", short: "OCHA COD-AB",
+     url: "https://data.humdata.org/dataset/cod-ab-civ"},
+    {text: "GeoNames (CC BY 4.0)", short: "GeoNames", url: "https://www.geonames.org/"}
+  ];
+  if (window.WebmapSources) {
+    window.WebmapSources.control(map, {label: el.dataset.sourcesLabel || "Sources"}).set(credits);
+  } else {
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution(credits.map(function (c) { return c.text; }).join(" · "));
+  }
   var marker = null;
 
   var base = window.WebmapBasemap;

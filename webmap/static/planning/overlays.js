@@ -29,6 +29,18 @@
     dl.appendChild(el("dd", value));
   }
 
+  // "2026-12-04" → "4 décembre 2026" (or "4 December 2026"); anything else as it is.
+  function formatDate(value, lang) {
+    if (!value || !/^\d{4}-\d{2}-\d{2}/.test(String(value))) return value;
+    try {
+      return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "fr-FR",
+        { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" })
+        .format(new Date(String(value).slice(0, 10) + "T00:00:00Z"));
+    } catch (e) {
+      return value;
+    }
+  }
+
   function formatNumber(value, lang) {
     try { return Number(value).toLocaleString(lang === "en" ? "en-GB" : "fr-FR"); } catch (e) { return String(value); }
   }
@@ -110,21 +122,24 @@
 
   function campaignPopup(def, p) {
     var m = def.messages, lab = def.labels;
-    var box = el("div", null, "wp-popup");
+    var box = el("div", null, "wp-popup wp-popup-campaign");
+    box.dataset.campaignId = p.id || "";
     if (p.is_demo) {
       var badge = el("p", null, "wp-popup-demo");
       badge.appendChild(el("strong", p.demo_label || def.demoLabel, "wp-demo"));
       badge.appendChild(document.createTextNode(" " + m.demoNotice));
       box.appendChild(badge);
     }
-    box.appendChild(el("h3", p.name));
+    box.appendChild(el("h3", p.name, "wm-popup-title"));
     var dl = el("dl");
     row(dl, m.organization, p.organization);
     row(dl, m.theme, lab.themes[p.theme] || p.theme);
     row(dl, m.channel, lab.channels[p.channel] || p.channel);
-    row(dl, m.period, p.start_date + " → " + p.end_date);
+    row(dl, m.period, formatDate(p.start_date, def.lang) + " – " + formatDate(p.end_date, def.lang));
     row(dl, m.reached, p.people_reached === null ? null : formatNumber(p.people_reached, def.lang));
-    row(dl, m.source, p.source);
+    // A demonstration campaign's source is the generator's note (a command name): the DÉMO
+    // notice above says what it is.
+    if (!p.is_demo) row(dl, m.source, p.source);
     box.appendChild(dl);
     return box;
   }
@@ -138,7 +153,7 @@
     row(dl, m.level, def.labels.levels[String(p.level)] || p.level);
     row(dl, m.criterion, p.criterion);
     row(dl, m.source, p.source);
-    row(dl, m.date, p.date);
+    row(dl, m.date, formatDate(p.date, def.lang));
     box.appendChild(dl);
     return box;
   }
@@ -181,7 +196,12 @@
       style: style,
       onEachFeature: function (feature, featureLayer) {
         var p = feature.properties || {};
-        featureLayer.bindPopup(function () { return popup(def, p); }, { maxWidth: 340 });
+        // As wide as a phone allows, clear of its edges (the service popups do the same).
+        featureLayer.bindPopup(function () { return popup(def, p); }, {
+          maxWidth: Math.min(340, map.getSize().x - 70),
+          minWidth: Math.min(220, map.getSize().x - 90),
+          autoPanPadding: [20, 20]
+        });
         if (def.tooltip && p[def.tooltip]) {
           featureLayer.bindTooltip(function () { return el("span", p[def.tooltip]); }, { sticky: true });
         }

@@ -29,6 +29,10 @@
   fetch(config.boundariesUrl).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
     if (data) basemap.addData(data);
   }).catch(function () { /* the overlays still show without the basemap */ });
+  // Town names from the gazetteer (static/map-places.js), above the overlays.
+  if (window.WebmapPlaces && config.placesUrl) {
+    state.places = window.WebmapPlaces.layer(map, config.placesUrl, { pane: "wp-places", zIndex: 450 }).addTo(map);
+  }
 
   var pending = 0;
   function markReady() {
@@ -41,22 +45,14 @@
     statusBox.textContent = text || "";
   }
 
-  var attributionsShown = [];
+  // The credits in one line, the full text behind "Sources" (static/map-sources.js).
+  var sources = window.WebmapSources.control(map, { label: config.sourcesLabel || "Sources" });
   function updateAttributions() {
     var wanted = [];
     config.layers.forEach(function (def) {
-      if (!map.hasLayer(state.layers[def.id])) return;
-      def.attributions.forEach(function (a) {
-        var text = a.text.replace(/[&<>"']/g, function (c) {
-          return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-        });
-        if (wanted.indexOf(text) < 0) wanted.push(text);
-      });
+      if (map.hasLayer(state.layers[def.id])) wanted = wanted.concat(def.attributions);
     });
-    var control = map.attributionControl;
-    attributionsShown.forEach(function (html) { if (wanted.indexOf(html) < 0) control.removeAttribution(html); });
-    wanted.forEach(function (html) { if (attributionsShown.indexOf(html) < 0) control.addAttribution(html); });
-    attributionsShown = wanted;
+    sources.set(wanted);
   }
 
   function syncLegend() {

@@ -518,6 +518,10 @@
     addBoundaries(config.regionsUrl, config.styles.regions).then(function () {
       return addBoundaries(config.countryUrl, config.styles.country);
     });
+    // Town names from the gazetteer (static/map-places.js), under the results.
+    if (window.WebmapPlaces && config.townLabelsUrl) {
+      state.places = window.WebmapPlaces.layer(map, config.townLabelsUrl, { pane: "rf-places", zIndex: 380 }).addTo(map);
+    }
     map.on("click", function (event) {
       setPoint(event.latlng.lat, event.latlng.lng, M.mapPoint);
       search(buildQuery(), true);
