@@ -114,6 +114,10 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
         "COMPRESS_STREAMING_ENDPOINT_CONDITIONAL": ["static", "assets.vendor"],
         "COMPRESS_MIN_SIZE": 1024,
+        # Printed maps and atlases of the public, kept on disk per data version and options
+        # (webmap/export/cache.py); 0 MB: none kept. Several workers may share the directory.
+        "WEBMAP_RENDER_CACHE_DIR": env.get("WEBMAP_RENDER_CACHE_DIR", str(PROJECT_ROOT / "var" / "render-cache")),
+        "WEBMAP_RENDER_CACHE_MB": float(env.get("WEBMAP_RENDER_CACHE_MB", "500")),
         # A sign-in lasts this long at most, however active (webmap/auth/sessions.py).
         "WEBMAP_SESSION_HOURS": float(env.get("WEBMAP_SESSION_HOURS", "12")),
         **limits_from_env(env),
