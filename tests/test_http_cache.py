@@ -322,3 +322,34 @@ def test_max_age_never_runs_past_the_period():
     noon = dt.datetime(2026, 3, 2, 23, 58, 0, tzinfo=dt.UTC)
     assert policy.cache_control(policy.FILES, noon) == "public, max-age=120, stale-while-revalidate=3600"
     assert policy.cache_control(policy.API, noon) == "public, max-age=60, stale-while-revalidate=300"
+
+
+# --- several instances: the lookups on a read replica ---------------------------------------------
+
+
+def test_the_lookups_read_the_replica_url_when_one_is_set(database_url):
+    """``WEBMAP_LOOKUP_DATABASE_URL``: the nearest search, the place names and the data version
+    of the ETags read there. Here the "replica" is the same database under another application
+    name, which the lookup connection reports; the other reads stay on ``DATABASE_URL``."""
+    from webmap import create_app
+    from webmap.config import from_env
+    from webmap.extensions import db
+
+    replica = database_url + ("&" if "?" in database_url else "?") + "application_name=webmap-replica-test"
+    assert from_env({"WEBMAP_LOOKUP_DATABASE_URL": "postgresql://r@host/db"})["WEBMAP_LOOKUP_DATABASE_URL"] \
+        == "postgresql+psycopg://r@host/db"
+    app = create_app({"TESTING": True, "SECRET_KEY": "tests-only", "DATABASE_URL": database_url,
+                      "WEBMAP_LOOKUP_DATABASE_URL": replica})
+    try:
+        with app.app_context():
+            name = db.lookup(lambda connection: connection.execute("SHOW application_name").fetchone()[0])
+            assert name == "webmap-replica-test"
+            assert db.session.execute(text("SHOW application_name")).scalar_one() != "webmap-replica-test"
+        client = app.test_client()
+        first = client.get("/api/v1/places?q=bouake")
+        assert first.status_code == 200 and first.get_json()
+        assert client.get("/api/v1/places?q=bouake", headers={"If-None-Match": first.headers["ETag"]}).status_code \
+            == 304
+    finally:
+        with app.app_context():
+            db.dispose()

@@ -87,6 +87,10 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
     return {
         "DATABASE_URL": normalise_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
         "SECRET_KEY": env.get("SECRET_KEY") or ("dev-only-not-secret" if debug else os.urandom(32)),
+        # The hot read-only lookups (nearest search, place names, data version of the ETags) may
+        # read a PostgreSQL streaming replica; unset: DATABASE_URL (webmap/extensions.py).
+        "WEBMAP_LOOKUP_DATABASE_URL": normalise_database_url(env["WEBMAP_LOOKUP_DATABASE_URL"])
+        if env.get("WEBMAP_LOOKUP_DATABASE_URL") else None,
         "WEBMAP_GEODATA_MIRROR": env.get("WEBMAP_GEODATA_MIRROR") or default_geodata_mirror(),
         "WEBMAP_GEODATA_CACHE": env.get("WEBMAP_GEODATA_CACHE", str(PROJECT_ROOT / "var" / "geodata")),
         "BABEL_DEFAULT_LOCALE": "fr",
