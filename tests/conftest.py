@@ -29,6 +29,8 @@ TEST_CONFIG = {
     "WEBMAP_RATE_LIMIT_ENABLED": False,
     # The printed map is drawn in this process: a child process cannot see a test's records.
     "WEBMAP_RENDER_ISOLATED": False,
+    # Every printed map is drawn afresh (tests/test_http_cache.py turns the disk cache on).
+    "WEBMAP_RENDER_CACHE_MB": 0,
 }
 
 

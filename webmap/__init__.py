@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     if proxies:  # the client's address and scheme from the proxies' headers (Werkzeug ProxyFix)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
-    from . import auth, compression, guards, history, i18n, limits, navigation, security
+    from . import auth, compression, guards, history, httpcache, i18n, limits, navigation, security
     from .errors import register_error_handlers
     from .extensions import csrf, db
 
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     guards.init_app(app)
     compression.init_app(app)
     auth.init_app(app)
+    httpcache.init_app(app)  # after auth (who is signed in), before limits (a 304 is free)
     limits.init_app(app)  # after auth: reads who is signed in
     history.install()
     i18n.init_app(app)

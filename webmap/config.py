@@ -87,6 +87,10 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
     return {
         "DATABASE_URL": normalise_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
         "SECRET_KEY": env.get("SECRET_KEY") or ("dev-only-not-secret" if debug else os.urandom(32)),
+        # The hot read-only lookups (nearest search, place names, data version of the ETags) may
+        # read a PostgreSQL streaming replica; unset: DATABASE_URL (webmap/extensions.py).
+        "WEBMAP_LOOKUP_DATABASE_URL": normalise_database_url(env["WEBMAP_LOOKUP_DATABASE_URL"])
+        if env.get("WEBMAP_LOOKUP_DATABASE_URL") else None,
         "WEBMAP_GEODATA_MIRROR": env.get("WEBMAP_GEODATA_MIRROR") or default_geodata_mirror(),
         "WEBMAP_GEODATA_CACHE": env.get("WEBMAP_GEODATA_CACHE", str(PROJECT_ROOT / "var" / "geodata")),
         "BABEL_DEFAULT_LOCALE": "fr",
@@ -114,6 +118,10 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
         "COMPRESS_STREAMING_ENDPOINT_CONDITIONAL": ["static", "assets.vendor"],
         "COMPRESS_MIN_SIZE": 1024,
+        # Printed maps and atlases of the public, kept on disk per data version and options
+        # (webmap/export/cache.py); 0 MB: none kept. Several workers may share the directory.
+        "WEBMAP_RENDER_CACHE_DIR": env.get("WEBMAP_RENDER_CACHE_DIR", str(PROJECT_ROOT / "var" / "render-cache")),
+        "WEBMAP_RENDER_CACHE_MB": float(env.get("WEBMAP_RENDER_CACHE_MB", "500")),
         # A sign-in lasts this long at most, however active (webmap/auth/sessions.py).
         "WEBMAP_SESSION_HOURS": float(env.get("WEBMAP_SESSION_HOURS", "12")),
         **limits_from_env(env),

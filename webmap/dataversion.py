@@ -52,6 +52,20 @@ def current(connection: psycopg.Connection) -> Version:
     return version_of(connection, committed, pending)
 
 
+# The version an ETag is computed from (``webmap.httpcache``): the counter, the moment it last
+# moved (a database created again starts its counter again, at another moment) and this
+# transaction's last write. The same on a streaming replica as on its primary.
+_ETAG_SQL = (
+    "SELECT version, extract(epoch FROM changed_at)::text, "
+    "coalesce(current_setting('webmap.data_write', true), '') FROM data_version"
+)
+
+
+def etag_version(connection: psycopg.Connection) -> tuple[int, str, str]:
+    """(counter, when it moved, this transaction's last write): one read of one row."""
+    return tuple(connection.execute(_ETAG_SQL, prepare=True).fetchone())
+
+
 def version_of(connection: psycopg.Connection, committed: int, pending: str) -> Version:
     """The version from the two ``columns`` a statement of ``connection`` returned."""
     return (_database(connection), committed, pending)

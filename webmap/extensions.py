@@ -74,8 +74,9 @@ class Database:
         engine = create_engine(url, pool_pre_ping=True)
         # The public statement timeout (webmap.limits.timeouts) for every lookup.
         timeout = int(app.config["WEBMAP_STATEMENT_TIMEOUT_MS"])
+        # The lookup pool may read a streaming replica (WEBMAP_LOOKUP_DATABASE_URL): it only reads.
         lookup_engine = create_engine(
-            url,
+            app.config.get("WEBMAP_LOOKUP_DATABASE_URL") or url,
             isolation_level="AUTOCOMMIT",
             connect_args={"options": f"{LOOKUP_OPTIONS} -c statement_timeout={timeout}"},
         )

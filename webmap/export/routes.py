@@ -12,12 +12,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from .. import taxonomy
+from .. import httpcache, taxonomy
 from ..errors import BadParameter
 from ..extensions import db
 from ..limits.isolation import render
 from ..viewer import current_viewer
 from . import bp, service
+from .cache import RenderCache, render_key
 from .options import COUNTRY, PrintOptions, extent_parameter, parse_print_options
 
 PREVIEW_WIDTH = 900
@@ -44,8 +45,34 @@ def _send(data: bytes, mimetype: str, name: str) -> Response:
     response = Response(data, mimetype=mimetype)
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
-    # The output depends on who asks (confidential places): never kept by a shared cache.
-    response.headers["Cache-Control"] = "private, no-store"
+    # Public for the public (webmap.httpcache); private, no-store for signed-in staff (webmap.auth).
+    return response
+
+
+def _rendered(function, options: PrintOptions, **kwargs) -> tuple[bytes, bool]:
+    """The file of ``function`` (of :mod:`.service`) for ``options``: from the disk cache for the
+    public (:mod:`.cache`: once per data version, options, language and day), drawn for staff.
+    Returns (bytes, whether they came from the cache)."""
+    config = current_app.config
+    viewer = current_viewer()
+    produced_on = _today()
+    sources = _sources()
+
+    def draw() -> bytes:
+        return render(function, options, viewer, produced_on=produced_on, sources=sources, **kwargs)
+
+    if not httpcache.public_request():
+        return draw(), False  # may show confidential places: never kept, never shared
+    cache = RenderCache(config["WEBMAP_RENDER_CACHE_DIR"], int(config["WEBMAP_RENDER_CACHE_MB"] * 1024 * 1024))
+    key = render_key(function.__name__, options, produced_on, sources, str(get_locale()),
+                     httpcache.data_version(), httpcache.RELEASE)
+    return cache.get_or_render(key, draw)
+
+
+def _send_rendered(rendered: tuple[bytes, bool], mimetype: str, name: str) -> Response:
+    data, hit = rendered
+    response = _send(data, mimetype, name)
+    response.headers["X-Render-Cache"] = "hit" if hit else "miss"
     return response
 
 
@@ -57,24 +84,21 @@ def _filename(kind: str, options: PrintOptions, ext: str) -> str:
 @bp.get("/export/map.pdf")
 def map_pdf():
     options = _options()
-    data = render(service.map_pdf, options, current_viewer(), produced_on=_today(), sources=_sources(),
-                  parameter=extent_parameter(request.args))
-    return _send(data, "application/pdf", _filename("map", options, "pdf"))
+    rendered = _rendered(service.map_pdf, options, parameter=extent_parameter(request.args))
+    return _send_rendered(rendered, "application/pdf", _filename("map", options, "pdf"))
 
 
 @bp.get("/export/map.png")
 def map_png():
     options = _options()
-    data = render(service.map_png, options, current_viewer(), produced_on=_today(), sources=_sources(),
-                  parameter=extent_parameter(request.args))
-    return _send(data, "image/png", _filename("map", options, "png"))
+    rendered = _rendered(service.map_png, options, parameter=extent_parameter(request.args))
+    return _send_rendered(rendered, "image/png", _filename("map", options, "png"))
 
 
 @bp.get("/export/atlas.pdf")
 def atlas_pdf():
     options = _options()
-    data = render(service.atlas_pdf, options, current_viewer(), produced_on=_today(), sources=_sources())
-    return _send(data, "application/pdf", _filename("atlas", options, "pdf"))
+    return _send_rendered(_rendered(service.atlas_pdf, options), "application/pdf", _filename("atlas", options, "pdf"))
 
 
 def _query(options: PrintOptions, **extra) -> dict:

@@ -31,7 +31,8 @@ from .timeouts import StatementTimedOut, request_timeout_ms
 
 KEY = "webmap.limits.isolation"
 # Settings the child needs that may differ from its environment (an app built with overrides).
-CHILD_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "WEBMAP_GEODATA_MIRROR", "WEBMAP_GEODATA_CACHE")
+CHILD_SETTINGS = ("DATABASE_URL", "WEBMAP_LOOKUP_DATABASE_URL", "SECRET_KEY", "WEBMAP_GEODATA_MIRROR",
+                  "WEBMAP_GEODATA_CACHE")
 
 _child_app: Flask | None = None
 
