@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, from_env
+from .jsonio import JSONProvider
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -15,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
+    app.json = JSONProvider(app)  # jsonify encoded by orjson (webmap.jsonio)
     app.config.update(from_env())
     if config:
         app.config.update(config)

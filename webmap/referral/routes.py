@@ -19,6 +19,7 @@ from ..assets.routes import vendor_url
 from ..directory.languages import LANGUAGES
 from ..errors import BadParameter, WebmapError
 from ..extensions import db
+from ..jsonio import dumps_bytes
 from ..mapview import places as map_places
 from ..offline.messages import page_messages as offline_messages
 from ..viewer import current_viewer
@@ -30,7 +31,9 @@ SHEET_MATCHES = 3
 
 
 def _json(document: dict, status: int = 200) -> Response:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    body = dumps_bytes(document)
+    if body is None:  # a value orjson refuses: the standard library, as before
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return Response(body, status=status, mimetype="application/json")
 
 
