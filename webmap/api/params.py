@@ -110,13 +110,6 @@ def reject_blank(args: MultiDict, names: Iterable[str]) -> None:
             raise BadParameter(name, "must not be empty")
 
 
-def reject_nul(args: MultiDict) -> None:
-    """A NUL byte in any value is refused (PostgreSQL cannot compare text holding one)."""
-    for name, value in args.items(multi=True):
-        if "\x00" in value or "\x00" in name:
-            raise BadParameter(name.replace("\x00", "\\x00"), "must not contain a NUL byte")
-
-
 def parse_uuid(raw: str, what: str = "service") -> uuid.UUID:
     try:
         return uuid.UUID(raw)

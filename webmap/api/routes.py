@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from flask import Response, current_app, jsonify, request, url_for
@@ -25,15 +26,21 @@ def _geojson(document: dict) -> Response:
 
 @bp.before_app_request
 def _documented_parameters():
-    """Every /api/v1 request: no NUL byte anywhere, no empty value for a typed parameter of the
-    document (the page forms, which send empty fields, are not under /api/v1)."""
+    """Every /api/v1 request: no empty value for a typed parameter of the document (the page
+    forms, which send empty fields, are not under /api/v1). A NUL byte anywhere was refused
+    before (``webmap.guards``, an app hook registered before this blueprint's)."""
     rule = request.url_rule
     if rule is None or not rule.rule.startswith("/api/v1/"):
         return
+    params.reject_blank(request.args, _typed_parameters(rule.rule))
+
+
+@functools.cache
+def _typed_parameters(rule: str) -> frozenset[str]:
+    """``typed_parameters`` of a URL rule (``<id>`` written ``{id}`` as in the document)."""
     from .openapi import typed_parameters
 
-    params.reject_nul(request.args)
-    params.reject_blank(request.args, typed_parameters(re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)))
+    return typed_parameters(re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule))
 
 
 @bp.get("/healthz")
