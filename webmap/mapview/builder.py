@@ -66,6 +66,7 @@ class WebmapClient(JSCSSMixin):
     )
     default_js = [
         ("markerclusterjs", "vendor:markerclusterjs"),
+        ("webmap_clusters_js", "static:map-clusters.js"),  # the server's clusters, read by map.js
         ("webmap_js", "static:map.js"),
     ]
     default_css = [
