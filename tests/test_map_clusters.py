@@ -245,7 +245,8 @@ def _shelter(db_session, make) -> tuple[Service, Place]:
 
 
 def _diff(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
-    return {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before) if after.get(k, 0) != before.get(k, 0)}
+    keys = set(after) | set(before)
+    return {k: after.get(k, 0) - before.get(k, 0) for k in keys if after.get(k, 0) != before.get(k, 0)}
 
 
 def test_the_public_counts_a_confidential_shelter_at_its_town(client, db_session, make, points_limit):
