@@ -200,7 +200,8 @@ LAYERS: tuple[Layer, ...] = (
         id="services",
         label=_l("Assistance structures"),
         kind="services",
-        source=ApiSource("api.services", {"limit": "5000"}, by_bbox=True),
+        # One by one or as the server's clusters, by the view's zoom and number of services.
+        source=ApiSource("api.service_clusters", by_bbox=True),
         attributions=(DIRECTORY_ATTRIBUTION, PLACES_ATTRIBUTION),
         z_index=600,
     ),

@@ -238,6 +238,12 @@ def _urls(shelters: list[Shelter], batch_id) -> dict[str, list[str]]:
         + [f"/api/v1/services?bbox={b}" for b in boxes]
         + [f"/api/v1/services?q={s.village}" for s in shelters],
         "api.service": [f"/api/v1/services/{i}" for i in ids],
+        # The map's layer: clusters wherever a view holds more than 3 services (see the scan), the
+        # services one by one in the shelters' small boxes; every zoom level the table counts.
+        "api.service_clusters": [f"/api/v1/services/clusters?zoom={z}" for z in (5, 7, 9, 11, 12, 14, 16)]
+        + [f"/api/v1/services/clusters?bbox=-8.7,4.2,-2.4,10.8&zoom={z}" for z in range(5, 15)]
+        + [f"/api/v1/services/clusters?bbox={b}&zoom={z}" for b in boxes for z in (9, 12, 14)]
+        + ["/api/v1/services/clusters?zoom=7&category=chpm"],
         "referral.api_nearest": nearest,
         "referral.index": ["/referral"],
         "offline.offline_package": ["/api/v1/offline"],
@@ -466,7 +472,10 @@ def batch_id(db_session, shelters):
     return db_session.scalars(select(ImportBatch.id).order_by(ImportBatch.created_at.desc()).limit(1)).first()
 
 
-def test_no_anonymous_output_depends_on_or_reveals_an_exact_position(app, client, db_session, shelters, batch_id):
+def test_no_anonymous_output_depends_on_or_reveals_an_exact_position(app, client, db_session, shelters, batch_id,
+                                                                    monkeypatch):
+    # The map's layer draws a view of more than 3 services as clusters: both of its answers scanned.
+    monkeypatch.setitem(app.config, "WEBMAP_MAP_POINTS_LIMIT", 3)
     urls = _urls(shelters, batch_id)
     assert set(urls) | set(NOT_DATA) >= _get_endpoints(app)
 

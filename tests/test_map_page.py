@@ -266,7 +266,7 @@ def test_catalogue_layers_sources_and_attributions():
     assert all(layer.audience == layers.PUBLIC for layer in by_id.values())
     assert by_id["osm"].default_visible is False and by_id["departements"].default_visible is False
     assert by_id["regions"].default_visible and by_id["country"].default_visible
-    assert by_id["services"].source.by_bbox and by_id["services"].source.params == {"limit": "5000"}
+    assert by_id["services"].source.by_bbox and by_id["services"].source.endpoint == "api.service_clusters"
     for layer_id, level in (("country", "0"), ("regions", "1"), ("departements", "2")):
         assert by_id[layer_id].source.params == {"level": level, "simplify": "0.005"}
     texts = [str(a.text) for a in layers.attributions(by_id)]

@@ -97,6 +97,8 @@ def from_env(environ: os._Environ | dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": translation_directories(),
         "WEBMAP_LANGUAGES": ("fr", "en"),
         "WEBMAP_API_MAX_LIMIT": int(env.get("WEBMAP_API_MAX_LIMIT", "5000")),
+        # The map draws a view's services one by one up to this many, as clusters beyond.
+        "WEBMAP_MAP_POINTS_LIMIT": int(env.get("WEBMAP_MAP_POINTS_LIMIT", "1000")),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted
         # (0: none, the headers are ignored). Sign-in throttling counts per client address.
         "WEBMAP_TRUSTED_PROXIES": int(env.get("WEBMAP_TRUSTED_PROXIES", "0")),

@@ -105,7 +105,7 @@ def test_map_draws_the_seed_directory_in_french_from_local_assets(live_server, p
 
 
 def _services_requests(page) -> list[str]:
-    return [url for url in page.requests if "/api/v1/services?" in url]
+    return [url for url in page.requests if "/api/v1/services/clusters?" in url]
 
 
 def test_moving_the_map_loads_the_services_of_the_new_extent(live_server, page):
@@ -125,7 +125,7 @@ def test_moving_the_map_loads_the_services_of_the_new_extent(live_server, page):
     )
     page.wait_for_function("(n) => webmap.loads > n", arg=loads)
     requests = _services_requests(page)[before:]
-    assert len(requests) == 1 and "bbox=" in requests[0] and "limit=5000" in requests[0]
+    assert len(requests) == 1 and "bbox=" in requests[0] and "zoom=11" in requests[0]
     services = page.evaluate("webmap.services")
     assert {fold(s["town"]) for s in services} == {"man"}
     assert {s["category"] for s in services} >= {"chpm", "reintegration"}
@@ -143,14 +143,14 @@ def test_moving_the_map_loads_the_services_of_the_new_extent(live_server, page):
 
 
 def test_failures_to_load_are_shown(live_server, page):
-    page.route("**/api/v1/services?*", lambda route: route.fulfill(status=503, body="{}"))
+    page.route("**/api/v1/services/clusters?*", lambda route: route.fulfill(status=503, body="{}"))
     page.route("**/map/boundaries/regions.geojson*", lambda route: route.abort())
     page.goto(live_server + "/")
     wait_for_map(page)
     status = page.locator(".wm-status")
     assert status.get_attribute("data-state") == "error"
     assert status.inner_text().startswith("Les structures n'ont pas pu être chargées")
-    page.unroute("**/api/v1/services?*")
+    page.unroute("**/api/v1/services/clusters?*")
     loads = page.evaluate("webmap.loads")
     page.evaluate("() => webmap.map.panBy([40, 0], {animate: false})")
     page.wait_for_function("(n) => webmap.loads > n", arg=loads)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from ..directory import clusters
 from ..planning.analysis import LEVELS as COVERAGE_LEVELS
 from ..planning.service import DATE_PATTERN, MAX_CAMPAIGN_DAYS, MAX_DATE, MIN_DATE
 from ..planning.vocabulary import CHANNELS, RISK_KINDS, THEMES
@@ -135,6 +136,28 @@ def api_paths(max_limit: int) -> dict:
                 },
             }
         },
+        "/api/v1/services/clusters": _get(
+            "The map's services layer: the services of a view one by one, or clusters with counts",
+            [
+                _param("bbox", "minlon,minlat,maxlon,maxlat in decimal degrees (WGS 84); minimum not above "
+                       "maximum.", {"type": "string", "pattern": BBOX}),
+                _param("zoom", "The map's zoom level (Web Mercator, 256 px tiles).",
+                       _integer(*clusters.ZOOM_RANGE), required=True),
+                category,
+                _codes("status", "Status code(s); default active and planned (inactive left out).",
+                       SERVICE_STATUSES),
+            ],
+            s.map_services(clusters.ZOOM_RANGE),
+            GEOJSON,
+            description="A view holding at most the map's limit of services (`WEBMAP_MAP_POINTS_LIMIT`, "
+            "default 1000) gets them as `/api/v1/services` gives them (`mode: services`). A fuller view "
+            "gets one feature per cell of a grid of 360° / 2^(zoom + 2) (zoom 5 to 14; 64 px on the map) "
+            "with `cluster: true`, `count` and `categories` (the count per category code), at the mean of the "
+            "points counted "
+            "(`mode: clusters`, `total` the sum of the counts, `cells.bbox` the area of the cells "
+            "touched by the bbox, over which the counts add up). For the public a confidential location "
+            "counts at its town's point, never at its exact position.",
+        ),
         "/api/v1/admin-areas": _get(
             "Administrative boundaries as GeoJSON",
             [

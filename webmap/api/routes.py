@@ -8,6 +8,7 @@ import re
 from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
+from ..directory import clusters
 from ..directory import query as directory
 from ..directory.merge import final_record
 from ..directory.service import LIVE_STATUSES
@@ -73,6 +74,22 @@ def services():
             features, numberReturned=len(features), truncated=truncated
         )
     )
+
+
+@bp.get("/api/v1/services/clusters")
+def service_clusters():
+    """The map's services layer: the services of the view one by one, or clusters with counts."""
+    args = request.args
+    zoom = parse_int(args, "zoom", None, *clusters.ZOOM_RANGE)
+    if zoom is None:
+        raise BadParameter("zoom", "the map's zoom level is required")
+    filters = directory.ServiceFilter(
+        bbox=parse_bbox(args.get("bbox")),
+        categories=tuple(parse_choices(args.getlist("category"), "category", CATEGORIES)),
+        statuses=tuple(parse_choices(args.getlist("status"), "status", SERVICE_STATUSES)) or LIVE_STATUSES,
+    )
+    points_limit = current_app.config["WEBMAP_MAP_POINTS_LIMIT"]
+    return _geojson(clusters.map_services(db.session, filters, zoom, current_viewer(), points_limit))
 
 
 @bp.get("/api/v1/services/<service_id>")

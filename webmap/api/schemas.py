@@ -104,6 +104,31 @@ SERVICE = feature(
     UUID,
 )
 
+# A cluster of the map's services layer (/api/v1/services/clusters): the services of one grid cell.
+CLUSTER = feature(
+    _object(
+        {
+            "cluster": {"type": "boolean", "enum": [True]},
+            "count": {"type": "integer", "minimum": 1},
+            "categories": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
+        }
+    ),
+    POINT,
+)
+
+
+def map_services(zoom_range: tuple[int, int]) -> dict:
+    return feature_collection(
+        {"anyOf": [SERVICE, CLUSTER]},
+        {
+            "mode": {"type": "string", "enum": ["services", "clusters"]},
+            "zoom": {"type": "integer", "minimum": zoom_range[0], "maximum": zoom_range[1]},
+            "total": INTEGER,
+            **PAGING,
+        },
+    )
+
+
 ADMIN_AREA = feature(
     _object(
         {"pcode": STRING, "name": STRING, "level": STRING},

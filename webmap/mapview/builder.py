@@ -69,6 +69,7 @@ class WebmapClient(JSCSSMixin):
         ("webmap_sources_js", "static:map-sources.js"),  # the one-line credits and "Sources"
         ("webmap_places_js", "static:map-places.js"),  # the gazetteer's place labels
         ("webmap_state_js", "static:map-state.js"),  # view and layers in the address
+        ("webmap_clusters_js", "static:map-clusters.js"),  # the server's clusters, read by map.js
         ("webmap_js", "static:map.js"),
     ]
     default_css = [

@@ -10,6 +10,7 @@ from .directory import (
     Schedule,
     Service,
     ServiceAtLocation,
+    ServiceCluster,
     ServicePoint,
 )
 from .geo import AdminArea, Place, ReferenceDataset
@@ -35,6 +36,7 @@ __all__ = [
     "Schedule",
     "Service",
     "ServiceAtLocation",
+    "ServiceCluster",
     "ServicePoint",
     "UserSession",
     "VerificationLink",

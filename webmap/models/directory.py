@@ -16,9 +16,11 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     Time,
@@ -205,6 +207,29 @@ class ServicePoint(Base):
     confidential: Mapped[bool] = mapped_column(Boolean)
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
     public_geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+
+
+class ServiceCluster(Base):
+    """Service locations counted per grid cell, for the map's clusters: kept by the database.
+
+    Not written by the application: triggers on ``service_point`` (migration 0016) add and
+    subtract every row it gains or loses. One row per (exact point or public point, zoom level,
+    cell, category, status): ``n`` locations, and the sums of their coordinates (the cluster is
+    drawn at their mean). ``exact = false`` rows count ``service_point.public_geom``, what the
+    public is shown; see ``webmap.directory.clusters``.
+    """
+
+    __tablename__ = "service_cluster"
+
+    exact: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    zoom: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    ix: Mapped[int] = mapped_column(Integer, primary_key=True)
+    iy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    sum_lon: Mapped[float] = mapped_column(Float(precision=53))
+    sum_lat: Mapped[float] = mapped_column(Float(precision=53))
 
 
 class Phone(Base):

@@ -1,14 +1,17 @@
 /*
  * webmap client: draws the layers of the catalogue (layers/catalogue.py) on the folium map.
  *
- * Boundaries come from /api/v1/admin-areas, service locations from /api/v1/services for the
- * visible extent (refetched on moveend, debounced, previous request aborted), clustered.
+ * Boundaries come from /api/v1/admin-areas, service locations from /api/v1/services/clusters for
+ * the visible extent and zoom (refetched on moveend, debounced, previous request aborted): one by
+ * one, clustered in the browser, or, for a fuller view, the server's clusters (map-clusters.js).
  * Every piece of data reaches the page through textContent or DOM attributes, never innerHTML.
  *
  * window.webmap is the state, read by the browser tests:
  *   ready           first services load and the default boundaries are done
  *   servicesLoaded  number of features in the last services response (null before)
  *   services        [{id, locationId, name, category, town, lon, lat}] of that response
+ *   clusters        [{id, count, categories, lon, lat}]: the server's clusters in that response
+ *   mode, total     "services" (one by one) or "clusters", and the services the response stands for
  *   loads           completed services loads; requests: services requests sent
  *   boundaries      {layerId: number of features, or -1 when loading failed}
  *   symbols         number of category symbols placed in the page (-1: failed, null: loading)
@@ -29,6 +32,9 @@
     ready: false,
     servicesLoaded: null,
     services: [],
+    clusters: [],
+    mode: null,
+    total: null,
     truncated: false,
     loads: 0,
     requests: 0,
@@ -142,7 +148,7 @@
     if (!map.hasLayer(state.layers.services)) return setStatus("idle", "");
     if (state.servicesLoaded === 0) return setStatus("empty", messages.empty);
     if (state.truncated) return setStatus("truncated", format(messages.truncated, { count: state.servicesLoaded }));
-    var visible = state.services.some(function (s) { return map.getBounds().contains([s.lat, s.lon]); });
+    var visible = state.services.concat(state.clusters).some(function (s) { return map.getBounds().contains([s.lat, s.lon]); });
     if (state.servicesLoaded !== null && !visible) return setStatus("empty", messages.empty);
     setStatus("idle", "");
   }
@@ -264,7 +270,8 @@
   });
 
   function clusterIcon(cluster) {
-    var count = cluster.getChildCount();
+    // A server cluster (map-clusters.js) stands for its count of services, a marker for one.
+    var count = cluster.getAllChildMarkers().reduce(function (sum, m) { return sum + serverClusters.count(m); }, 0);
     var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
     return new ClusterIcon({ count: count, className: "marker-cluster marker-cluster-" + size + " wm-cluster" });
   }
@@ -390,6 +397,17 @@
     return marker;
   }
 
+  // The server's clusters (static/map-clusters.js, window.WebmapClusters).
+  var serverClusters = window.WebmapClusters;
+
+  function serverClusterMarker(feature) {
+    return serverClusters.marker(feature, {
+      map: map,
+      lang: config.lang,
+      title: function (count) { return format(messages.clusterTitle, { count: count }); }
+    });
+  }
+
   function featureKey(feature) {
     var p = feature.properties || {};
     return String(p.id || feature.id) + "/" + String(p.location_id || "") + "/" + feature.geometry.coordinates.join(",");
@@ -411,7 +429,8 @@
       if (same) {
         next.set(key, existing);
       } else {
-        var entry = { marker: makeMarker(feature), feature: feature };
+        var entry = { marker: serverClusters.isCluster(feature) ? serverClusterMarker(feature) : makeMarker(feature),
+                      feature: feature };
         next.set(key, entry);
         added.push(entry.marker);
       }
@@ -426,13 +445,21 @@
 
     var categories = [];
     state.services = [];
+    state.clusters = [];
     next.forEach(function (entry) {
       var p = entry.feature.properties || {};
       var c = entry.feature.geometry.coordinates;
+      if (serverClusters.isCluster(entry.feature)) {
+        Object.keys(p.categories || {}).forEach(function (code) { if (categories.indexOf(code) < 0) categories.push(code); });
+        state.clusters.push({ id: entry.feature.id, count: p.count, categories: p.categories, lon: c[0], lat: c[1] });
+        return;
+      }
       if (categories.indexOf(p.category) < 0) categories.push(p.category);
       state.services.push({ id: p.id, locationId: p.location_id, name: p.name, category: p.category, town: p.town, lon: c[0], lat: c[1] });
     });
     state.servicesLoaded = features.length;
+    state.mode = collection.mode || "services";
+    state.total = typeof collection.total === "number" ? collection.total : features.length;
     state.truncated = Boolean(collection.truncated);
     state.error = null;
     updateLegend(categories);
@@ -457,7 +484,8 @@
     var bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
       .map(function (v) { return v.toFixed(5); }).join(",");
     var def = layer.options.wmDef;
-    var url = def.url + (def.url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + encodeURIComponent(bbox);
+    var url = def.url + (def.url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + encodeURIComponent(bbox) +
+      "&zoom=" + Math.round(map.getZoom());
     state.requests += 1;
     refreshStatus();
     // A network that does not answer is no network: the stored package is drawn instead.
