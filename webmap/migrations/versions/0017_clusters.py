@@ -1,7 +1,7 @@
 """service_cluster: counts of services per grid cell and zoom level, kept by triggers, for the map
 
-Revision ID: 0016_clusters
-Revises: 0015_byname
+Revision ID: 0017_clusters
+Revises: 0016_cache
 Create Date: 2026-12-04 23:20:00
 
 The map's services layer (``GET /api/v1/services/clusters``, webmap/directory/clusters.py)
@@ -23,8 +23,8 @@ creates the triggers, so a restore copies the counts as they were.
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0016_clusters"
-down_revision = "0015_byname"
+revision = "0017_clusters"
+down_revision = "0016_cache"
 branch_labels = None
 depends_on = None
 
