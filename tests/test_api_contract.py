@@ -41,7 +41,7 @@ CENTRE = {"lat": 7.54, "lon": -5.55}
 def follow_the_rules_across_parameters(session: Session, path: str, query: dict) -> bool:
     """Bring a valid request under the rules OpenAPI 3.0 cannot state (in the document's
     descriptions), or say False when it cannot be: then it is no valid request at all."""
-    if path in ("/api/v1/services", "/api/v1/towns") and "bbox" in query:
+    if path in ("/api/v1/services", "/api/v1/services/clusters", "/api/v1/towns") and "bbox" in query:
         minlon, minlat, maxlon, maxlat = (float(v) for v in query["bbox"].split(","))
         return minlon <= maxlon and minlat <= maxlat
     if path in ("/api/v1/campaigns", "/api/v1/coverage") and "from" in query:
