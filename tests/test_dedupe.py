@@ -258,7 +258,7 @@ def test_every_fault_of_a_row_in_one_pass_and_french_labels_listed(db_session, f
         f"Structure Mu,orphelinat privé,T,{BOUAKE[0]},{BOUAKE[1]},12345,Adultes,ouverte?,douze,pas-un-mail"])
     row = import_file(db_session, data, "f.csv", ImportOptions(organization="O")).rows[0]
     assert row.status == "error"
-    fields = [m.split(" :")[0] for m in row.messages]
+    fields = [m.split("\u00a0:")[0] for m in row.messages]
     assert set(fields) >= {"Catégorie", "Enfants accueillis", "Statut", "Âge minimum", "Numéros de téléphone",
                            "E-mail"}, row.messages
     category = next(m for m in row.messages if m.startswith("Catégorie"))
