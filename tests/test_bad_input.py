@@ -136,11 +136,11 @@ def test_a_capacity_beyond_the_limit_fails_the_dry_run_and_the_commit_alike(app,
     with app.test_request_context("/"):
         report = import_file(db_session, data, "foyers.csv", ImportOptions(), dry_run=True)
         assert [row.status for row in report.rows] == ["error"]
-        assert re.search(r"Capacité : Au plus 100\s000 places\.", report.rows[0].messages[-1])
+        assert re.search(r"Capacité\u00a0: Au plus 100\s000 places\.", report.rows[0].messages[-1])
         report = import_file(db_session, data, "foyers.csv", ImportOptions(), dry_run=False)
         assert not report.committed
         report = import_file(db_session, description, "foyers.csv", ImportOptions(), dry_run=True)
-        assert report.rows[0].messages[-1] == "Description : 5000 caractères au plus."
+        assert report.rows[0].messages[-1] == "Description\u00a0: 5000 caractères au plus."
     assert db_session.scalar(select(func.count()).select_from(Service).where(Service.name == "Foyer Alpha")) == 0
 
 
@@ -227,7 +227,7 @@ def test_an_upload_beyond_the_cap_gets_the_forms_french_message(client, campaign
     response = client.post(NEW_CAMPAIGN, data=data, content_type="multipart/form-data")
     assert response.status_code == 413
     page = _text(response)
-    assert "Le fichier est trop gros ; la limite est de 10 Mo." in page
+    assert "Le fichier est trop gros\u00a0; la limite est de 10 Mo." in page
     assert f'href="{NEW_CAMPAIGN}"' in page  # back to the form
 
 
@@ -238,7 +238,7 @@ def test_a_form_field_beyond_the_cap_gets_a_french_message(client, campaign_edit
     monkeypatch.setitem(client.application.config, "MAX_FORM_MEMORY_SIZE", 100_000)
     response = client.post(NEW_CAMPAIGN, data=data, content_type="multipart/form-data")
     assert response.status_code == 413
-    assert "Un champ du formulaire est trop gros : 100 ko au plus." in _text(response)
+    assert "Un champ du formulaire est trop gros\u00a0: 100 ko au plus." in _text(response)
 
 
 # --- the vertex budget of campaign and zone areas ----------------------------------------------------
@@ -260,7 +260,7 @@ def test_an_area_over_the_vertex_budget_is_refused_with_a_french_message(client,
     jagged = json.dumps(_ring(30_000, 0.005))  # a zigzag of 1 km: simplifying to 50 m keeps it
     response = client.post(NEW_CAMPAIGN, data=_campaign_form(client, org, area_pcodes="", area_geojson=jagged))
     assert response.status_code == 422
-    assert re.search(r"La zone compte 2\d\s\d{3} sommets, même simplifiée à environ 50 m ; "
+    assert re.search(r"La zone compte 2\d\s\d{3} sommets, même simplifiée à environ 50 m\u00a0; "
                      r"au plus 20\s000 sont acceptés\.", _text(response))
     assert _campaigns(db_session) == 0
 
@@ -288,7 +288,7 @@ def test_an_uploaded_area_too_large_to_simplify_is_refused_at_once(client, db_se
     data["area_file"] = (io.BytesIO(payload), "zone.geojson")
     response = client.post(NEW_CAMPAIGN, data=data, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert re.search(r"La zone compte 6\s001 sommets ; au plus 5\s000 peuvent être lus\.", _text(response))
+    assert re.search(r"La zone compte 6\s001 sommets\u00a0; au plus 5\s000 peuvent être lus\.", _text(response))
     assert _campaigns(db_session) == 0
 
 

@@ -62,8 +62,8 @@ def test_acceptance_the_daloa_chpm_again_2_4_km_from_its_town_is_a_duplicate(db_
     report = import_file(db_session, data, "chpm.csv", ImportOptions(organization="MFFE"))
     row = report.rows[0]
     assert row.status == "duplicate", row.messages
-    assert re.match(r"Doublon probable de « Centre d'hébergement pour mineurs \(CHPM\) de Daloa », déjà dans "
-                    r"l'annuaire : même nom, même ville ou sous-préfecture \(Daloa\), à 2,4 km\.", row.messages[0])
+    assert re.match(r"Doublon probable de «\u00a0Centre d'hébergement pour mineurs \(CHPM\) de Daloa\u00a0», déjà dans "
+                    r"l'annuaire\u00a0: même nom, même ville ou sous-préfecture \(Daloa\), à 2,4 km\.", row.messages[0])
     assert [d.service_id for d in row.duplicates] == [seeded.id]
     assert not report.to_write
 
@@ -94,7 +94,7 @@ def test_import_duplicate_rules(db_session, fr):
     assert re.search(r"nom très proche, à 49\d m", similar.messages[0])
     assert "Importée quand même" in confirmed.messages[-1] and confirmed.duplicates
     assert "la ligne 8 du fichier" in repeat.messages[0]
-    assert "écrivez « oui » dans une colonne « Doublon confirmé »" in first.messages[0]
+    assert "écrivez «\u00a0oui\u00a0» dans une colonne «\u00a0Doublon confirmé\u00a0»" in first.messages[0]
 
 
 def test_a_row_in_error_is_told_about_its_duplicate_in_the_same_pass(db_session, fr):
@@ -104,8 +104,8 @@ def test_a_row_in_error_is_told_about_its_duplicate_in_the_same_pass(db_session,
     row = import_file(db_session, data, "e.csv", ImportOptions(organization="O")).rows[0]
     assert row.status == "error"
     text = " ".join(row.messages)
-    assert "valeur inconnue « boulangerie »" in text and "Numéros de téléphone : 12" in text
-    assert "Doublon probable de « Centre d'écoute Gamma »" in text
+    assert "valeur inconnue «\u00a0boulangerie\u00a0»" in text and "Numéros de téléphone\u00a0: 12" in text
+    assert "Doublon probable de «\u00a0Centre d'écoute Gamma\u00a0»" in text
 
 
 # --- duplicates through the form --------------------------------------------------------------
@@ -181,8 +181,8 @@ def test_merge_keeps_both_histories_and_redirects_the_old_record(client, db_sess
     assert client.get(response.headers["Location"]).get_json()["id"] == str(keep.id)
     # both histories: the merge on the remaining record, the old record's own story below it
     page = client.get(f"/directory/services/{keep.id}").get_data(as_text=True)
-    assert "Fusionnée" in page and "Fusion : « Centre social Zeta (doublon) »" in page
-    assert "Historique de la fiche « Centre social Zeta (doublon) », fusionnée dans celle-ci" in page
+    assert "Fusionnée" in page and "Fusion\u00a0: «\u00a0Centre social Zeta (doublon)\u00a0»" in page
+    assert "Historique de la fiche «\u00a0Centre social Zeta (doublon)\u00a0», fusionnée dans celle-ci" in page
     merge_entries = db_session.scalars(select(AuditEntry).where(AuditEntry.last_action_type == "merge")).all()
     assert {(e.resource_id, e.field_name) for e in merge_entries} >= {
         (str(drop.id), "merged_into"), (str(keep.id), "email")}
@@ -253,7 +253,7 @@ def test_cli_dry_run_with_ong_and_centre_social(app, db_session, tmp_path):
         "Centre social Lambda de Korhogo,Centre social,MFFE,Test CLI,Korhogo"]))
     result = app.test_cli_runner().invoke(cli_main, ["import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "essai : 2 service(s) seraient créés" in result.output
+    assert "essai\u00a0: 2 service(s) seraient créés" in result.output
 
 
 def test_every_fault_of_a_row_in_one_pass_and_french_labels_listed(db_session, fr):
@@ -262,11 +262,11 @@ def test_every_fault_of_a_row_in_one_pass_and_french_labels_listed(db_session, f
         f"Structure Mu,orphelinat privé,T,{BOUAKE[0]},{BOUAKE[1]},12345,Adultes,ouverte?,douze,pas-un-mail"])
     row = import_file(db_session, data, "f.csv", ImportOptions(organization="O")).rows[0]
     assert row.status == "error"
-    fields = [m.split(" :")[0] for m in row.messages]
+    fields = [m.split("\u00a0:")[0] for m in row.messages]
     assert set(fields) >= {"Catégorie", "Enfants accueillis", "Statut", "Âge minimum", "Numéros de téléphone",
                            "E-mail"}, row.messages
     category = next(m for m in row.messages if m.startswith("Catégorie"))
-    assert "Centre social ; Centre d'accueil et de transit" in category and "social_centre" not in category
+    assert "Centre social\u00a0; Centre d'accueil et de transit" in category and "social_centre" not in category
 
 
 def test_template_has_an_example_row_never_imported_and_a_values_file(client, db_session, make, fr):
@@ -277,7 +277,7 @@ def test_template_has_an_example_row_never_imported_and_a_values_file(client, db
     assert rows[1][0].startswith("EXEMPLE — ")
     report = import_file(db_session, template.get_data(), "modele.csv", ImportOptions())
     assert [r.status for r in report.rows] == ["skipped"]
-    assert report.rows[0].messages == ["Ligne d'exemple du modèle : non importée."]
+    assert report.rows[0].messages == ["Ligne d'exemple du modèle\u00a0: non importée."]
     # the example, once its name is real, passes the dry run
     filled = template.get_data().decode("utf-8-sig").replace("EXEMPLE — Centre social", "Centre social", 1)
     report = import_file(db_session, filled.encode(), "modele.csv", ImportOptions())
@@ -310,7 +310,7 @@ def test_partial_import_lists_the_rows_left_out_as_a_csv_to_reimport(client, db_
     assert db_session.scalar(select(ImportBatch.status).where(ImportBatch.filename == "l.csv")) == "pending"
     assert client.post(preview + "/commit", data={"csrf_token": token, "skip_invalid": "1"}).status_code == 302
     page = client.get(preview).get_data(as_text=True)
-    assert "2 lignes laissées de côté" in page and "Lignes du fichier : 3, 4." in page
+    assert "2 lignes laissées de côté" in page and "Lignes du fichier\u00a0: 3, 4." in page
     left = client.get(preview + "/left-out.csv")
     assert left.status_code == 200 and left.headers["Cache-Control"].startswith("private")
     rows = list(csv.reader(io.StringIO(left.get_data().decode("utf-8-sig"))))
@@ -322,7 +322,7 @@ def test_partial_import_lists_the_rows_left_out_as_a_csv_to_reimport(client, db_
     with client.application.test_request_context("/"):
         report = import_file(db_session, fixed.encode(), "fixed.csv", ImportOptions(organization_id=organization.id))
     assert [r.status for r in report.rows] == ["warning", "warning"], [r.messages for r in report.rows]
-    assert all(r.messages == ["Ni téléphone ni e-mail : contacts à vérifier."] for r in report.rows)
+    assert all(r.messages == ["Ni téléphone ni e-mail\u00a0: contacts à vérifier."] for r in report.rows)
 
 
 def test_the_synonym_table_is_unambiguous(app):

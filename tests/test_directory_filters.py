@@ -68,7 +68,7 @@ def test_deactivate_asks_for_a_confirmation_without_script(client, make):
     page = client.get(f"/directory/services/{service.id}").get_data(as_text=True)
     box = re.search(r'<details class="wd-confirm".*?</details>', page, re.S).group(0)
     assert "<summary" in box and "Désactiver…" in box
-    assert "Désactiver « Centre à désactiver » ?" in html.unescape(box).replace("\u00a0", " ")
+    assert "Désactiver «\u00a0Centre à désactiver\u00a0»\u00a0?" in html.unescape(box)
     assert re.search(r'<button[^>]*type="submit"[^>]*data-action="deactivate"', box)  # sending is inside
     assert " on" not in re.sub(r'\s(class|type|data-[a-z-]+|id|role|aria-[a-z]+)="[^"]*"', "", box).lower()
 

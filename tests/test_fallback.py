@@ -148,13 +148,13 @@ def test_ask_instead_its_organisation_then_the_regional_social_centre(client, db
     }
     assert by_name["Écoute avec téléphone"]["ask_instead"] is None
     page = _html(client, f"/referral?lat={SPOT[0]}&lon={SPOT[1]}&need=legal")
-    assert "Demander au centre social de la région : <strong>Centre social de test</strong>" in page
-    assert "Demander à son organisation : <strong>ONG Alpha</strong>" in page
+    assert "Demander au centre social de la région\u00a0: <strong>Centre social de test</strong>" in page
+    assert "Demander à son organisation\u00a0: <strong>ONG Alpha</strong>" in page
 
 
 def test_page_and_sheet_say_whom_to_ask_for_a_result_without_a_phone(client):
     page = _html(client, "/referral?place=Korhogo&need=reintegration")
-    assert "Demander à la ligne d'assistance aux enfants :" in page
+    assert "Demander à la ligne d'assistance aux enfants\u00a0:" in page
     sheet = _html(client, "/referral/sheet?place=Korhogo&need=reintegration")
     assert re.search(r'class="rf-sheet-ask"[^>]*>Demander à la ligne .*?<strong>116</strong>', sheet)
 
@@ -188,7 +188,7 @@ def test_a_confidential_result_routes_to_its_town_and_calls_whom_to_ask(client):
 
 def test_a_search_without_an_origin_says_what_to_type(client):
     html = _html(client, "/referral?place=&need=shelter", status=400)
-    assert "Indiquez où se trouve l'enfant : saisissez une ville ou un village, ou des coordonnées." in html
+    assert "Indiquez où se trouve l'enfant\u00a0: saisissez une ville ou un village, ou des coordonnées." in html
     # "click on the map" only where the map is shown: the page's script reveals it.
     assert re.search(r'<span class="rf-map-only" data-role="map-hint" hidden>'
                      r'Vous pouvez aussi cliquer sur la carte.', html)
@@ -204,8 +204,8 @@ def test_an_adult_age_is_answered_from_the_data_age_ranges(client, make):
     body = _api(client, f"lat={SPOT[0]}&lon={SPOT[1]}&need=legal&age=16")
     assert body["results"] == []
     assert body["message"] == (
-        "Ces structures accueillent des mineurs (jusqu'à 15 ans) : pour un jeune adulte, "
-        "voir les contacts « Si personne ne répond »."
+        "Ces structures accueillent des mineurs (jusqu'à 15 ans)\u00a0: pour un jeune adulte, "
+        "voir les contacts «\u00a0Si personne ne répond\u00a0»."
     )
     html = _html(client, f"/referral?lat={SPOT[0]}&lon={SPOT[1]}&need=legal&age=16")
     assert "jusqu'à 15 ans" in html and 'href="tel:116"' in _fallback_section(html)
@@ -291,7 +291,7 @@ def test_an_import_flags_fallback_contacts_for_an_administrator_only(app, db_ses
             "Ligne importée,helpline,ONG Import,Test,-5.0301,7.6898,27 31 00 00 08,oui\n").encode()
     with app.test_request_context("/"):
         refused = import_file(db_session, data, "l.csv", ImportOptions(), dry_run=True)
-        warning = "Seul un administrateur peut désigner les contacts de secours : colonne ignorée."
+        warning = "Seul un administrateur peut désigner les contacts de secours\u00a0: colonne ignorée."
         assert warning in refused.rows[0].messages
         report = import_file(db_session, data, "l.csv", ImportOptions(allow_fallback=True), dry_run=False)
     assert report.committed, [row.messages for row in report.rows]

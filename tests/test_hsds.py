@@ -109,7 +109,7 @@ def test_confidential_location_in_the_package(db_session, fr, records):
     assert (location["longitude"], location["latitude"]) == (round(town.x, 6), round(town.y, 6))
     assert addresses == []  # no address at all: an empty street with its town would still be one
     assert location["description"].startswith(
-        "Lieu confidentiel (adresse masquée) : position donnée au centre de Man, sans adresse.")
+        "Lieu confidentiel (adresse masquée)\u00a0: position donnée au centre de Man, sans adresse.")
     assert "Direction régionale de Man" in location["description"]
     location, addresses = secret_location(STAFF)
     assert (location["longitude"], location["latitude"]) == (-7.5401, 7.4207)
@@ -277,9 +277,9 @@ def test_the_staff_package_is_marked_confidential_and_the_public_one_is_not(clie
 
     disposition, cache, readme = download()
     assert "CONFIDENTIEL" not in disposition and "no-store" not in cache
-    assert readme.startswith("Lieux confidentiels (confidential = true) : position au centre de leur ville")
+    assert readme.startswith("Lieux confidentiels (confidential = true)\u00a0: position au centre de leur ville")
     sign_in(client, make.user(role="referral"))
     disposition, cache, readme = download()
     assert f'filename="webmap-hsds-CONFIDENTIEL-{dt.date.today().isoformat()}.zip"' in disposition
     assert "no-store" in cache and "private" in cache
-    assert readme.startswith("CONFIDENTIEL : ce fichier contient les positions exactes")
+    assert readme.startswith("CONFIDENTIEL\u00a0: ce fichier contient les positions exactes")

@@ -156,7 +156,7 @@ def test_one_full_service_and_its_confidential_location(client, records, validat
     service = client.get(f"/hsds/services/{shelter.id}").get_json()
     validator(service, "compiled/service.json")
     assert service["organization"]["description"] == (
-        "Organisation de l'annuaire webmap (description à compléter). Structures : Centre d'hébergement pour "
+        "Organisation de l'annuaire webmap (description à compléter). Structures\u00a0: Centre d'hébergement pour "
         "mineurs (CHPM), ONG / organisation de la société civile à Man.")
     assert [p["number"] for p in service["phones"]] == ["+225 07 12 34 56 78"]
     location = service["service_at_locations"][0]["location"]

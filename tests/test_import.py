@@ -112,7 +112,7 @@ def test_csv_dry_run_reports_every_row_and_writes_nothing(db_session, fr):
     ])
     report = import_file(db_session, data, "liste.csv", ImportOptions(), dry_run=True)
     assert [row.status for row in report.rows] == ["ok", "warning"]
-    assert report.rows[1].messages == ["Ni téléphone ni e-mail : contacts à vérifier."]
+    assert report.rows[1].messages == ["Ni téléphone ni e-mail\u00a0: contacts à vérifier."]
     assert report.rows[0].number == 2 and report.rows[1].number == 3  # lines of the file
     assert report.can_commit and not report.committed
     assert count_services(db_session) == before
@@ -127,7 +127,7 @@ def test_latin1_semicolon_csv_with_decimal_commas_and_labels(db_session, fr):
     )
     report = import_file(db_session, text.encode("cp1252"), "liste.csv", ImportOptions(), dry_run=False)
     assert report.committed, [r.messages for r in report.rows]
-    assert any("Latin-1" in note and "« ; »" in note for note in report.notes)
+    assert any("Latin-1" in note and "«\u00a0;\u00a0»" in note for note in report.notes)
     service, location = stored(db_session, "Foyer d'accueil Œcuménique Séguéla")
     assert service.category == "chpm"
     assert service.needs == ["shelter", "psychosocial"]
@@ -165,7 +165,7 @@ def test_town_without_coordinates_uses_the_gazetteer(db_session, fr):
     report = import_file(db_session, data, "l.csv", ImportOptions(), dry_run=False)
     assert report.committed
     row = report.rows[0]
-    assert "Position : centre de la ville de Korhogo (répertoire des localités)." in row.messages
+    assert "Position\u00a0: centre de la ville de Korhogo (répertoire des localités)." in row.messages
     _service, location = stored(db_session, "Point focal de Korhogo (test)")
     assert location.precision == "town" and location.town == "Korhogo"
 
@@ -231,8 +231,8 @@ def test_missing_required_columns_are_named(db_session, fr):
     with pytest.raises(ImportRejected) as caught:
         import_file(db_session, data, "l.csv", ImportOptions())
     message = caught.value.message
-    assert message.startswith("Colonnes obligatoires manquantes : Nom, Catégorie, Position")
-    assert "Source" in message and "Colonnes trouvées : titre, commentaire" in message
+    assert message.startswith("Colonnes obligatoires manquantes\u00a0: Nom, Catégorie, Position")
+    assert "Source" in message and "Colonnes trouvées\u00a0: titre, commentaire" in message
 
 
 @pytest.mark.parametrize("data", [
@@ -255,7 +255,7 @@ def test_too_large_and_too_many_rows_are_refused(fr):
     data = rows_csv([f"S{i},ngo,O,T,-5.03,7.69,,,," for i in range(20)])
     with pytest.raises(ImportRejected, match=r"trop gros .* la limite est de 0,5 Mo"):
         read_upload(data + b" " * (600 * 1024), "l.csv", Limits(max_bytes=512 * 1024))
-    with pytest.raises(ImportRejected, match="compte 20 lignes ; 10 au plus"):
+    with pytest.raises(ImportRejected, match="compte 20 lignes\u00a0; 10 au plus"):
         read_upload(data, "l.csv", Limits(max_rows=10))
     gdf = frame([{"nom": f"S{i}", "geometry": Point(*BOUAKE)} for i in range(20)])
     content, filename = spatial_bytes(gdf, "gpkg")
@@ -275,12 +275,12 @@ def test_zip_bomb_traversal_and_member_limits(fr):
     bomb = _zip({"a.shp": b"\0" * (5 * 1024 * 1024), "a.shx": b"", "a.dbf": b""})
     with pytest.raises(ImportRejected, match="bombe zip"):
         read_upload(bomb, "a.zip")
-    with pytest.raises(ImportRejected, match=r"chemin dangereux : \.\./\.\./etc/a\.shp"):
+    with pytest.raises(ImportRejected, match=r"chemin dangereux\u00a0: \.\./\.\./etc/a\.shp"):
         read_upload(_zip({"../../etc/a.shp": b"x"}), "a.zip")
-    with pytest.raises(ImportRejected, match="contient 60 éléments ; 50 au plus"):
+    with pytest.raises(ImportRejected, match="contient 60 éléments\u00a0; 50 au plus"):
         read_upload(_zip({f"f{i}.txt": b"x" for i in range(60)}), "a.zip")
     big = _zip({"a.shp": random.Random(0).randbytes(1024 * 1024)})  # 1 MiB that does not compress
-    with pytest.raises(ImportRejected, match="décompressée pèse 1 Mo ; la limite est de 0,5 Mo"):
+    with pytest.raises(ImportRejected, match="décompressée pèse 1 Mo\u00a0; la limite est de 0,5 Mo"):
         read_upload(big, "a.zip", Limits(zip_max_total_bytes=512 * 1024))
     with pytest.raises(ImportRejected, match="exactement un Shapefile"):
         read_upload(_zip({"lisezmoi.txt": b"x"}), "a.zip")
@@ -303,8 +303,8 @@ def test_two_bad_rows_among_100_write_nothing(db_session, fr):
     report = import_file(db_session, data, "lot.csv", ImportOptions(), dry_run=False)
     assert not report.committed
     assert [r.number for r in report.errors] == [42, 72]
-    assert "Catégorie : valeur inconnue « boulangerie »" in report.errors[0].messages[0]
-    assert report.errors[1].messages[-1] == "Position : Cette position est hors de la Côte d'Ivoire."
+    assert "Catégorie\u00a0: valeur inconnue «\u00a0boulangerie\u00a0»" in report.errors[0].messages[0]
+    assert report.errors[1].messages[-1] == "Position\u00a0: Cette position est hors de la Côte d'Ivoire."
     assert count_services(db_session) == services
     assert db_session.scalar(select(func.count()).select_from(Phone)) == phones
     assert db_session.scalar(select(func.count()).select_from(Organization)) == orgs
@@ -360,15 +360,15 @@ def test_duplicates_against_the_directory_and_within_the_file(db_session, fr, ma
     assert statuses == ["duplicate", "duplicate", "duplicate", "ok", "duplicate", "duplicate", "ok"]
     messages = [row.messages[0] if row.messages else "" for row in report.rows]
     # the factory's record has no town nor areas: the names are compared within 2 km
-    assert re.match(r"Doublon probable de « Centre Social de Bouaké-Test », déjà dans l'annuaire : nom très "
-                    r"proche, à 11\d m\.", messages[0])
+    assert re.match(r"Doublon probable de «\u00a0Centre Social de Bouaké-Test\u00a0», déjà dans "
+                    r"l'annuaire\u00a0: nom très proche, à 11\d m\.", messages[0])
     assert "nom très proche, à 1,1 km" in messages[1]
-    assert messages[2].startswith("Doublon probable de « Centre Social de Bouaké-Test », déjà dans l'annuaire : "
-                                  "même numéro de téléphone (+225 07 55 44 33 22).")
-    assert messages[4].startswith("Doublon probable de la ligne 5 du fichier (« Nouvelle structure ») : même nom, "
-                                  "même ville ou sous-préfecture (Man), à 11")
-    assert messages[5].startswith("Doublon probable de la ligne 5 du fichier (« Nouvelle structure ») : même "
-                                  "numéro de téléphone (+225 05 01 01 01 01).")
+    assert messages[2].startswith("Doublon probable de «\u00a0Centre Social de Bouaké-Test\u00a0», déjà dans "
+                                  "l'annuaire\u00a0: même numéro de téléphone (+225 07 55 44 33 22).")
+    assert messages[4].startswith("Doublon probable de la ligne 5 du fichier («\u00a0Nouvelle structure\u00a0»)"
+                                  "\u00a0: même nom, même ville ou sous-préfecture (Man), à 11")
+    assert messages[5].startswith("Doublon probable de la ligne 5 du fichier («\u00a0Nouvelle structure\u00a0»)"
+                                  "\u00a0: même numéro de téléphone (+225 05 01 01 01 01).")
     before = count_services(db_session)
     report = commit_import(db_session, read_upload(data, "l.csv"), ImportOptions(), "l.csv")
     assert report.committed and count_services(db_session) == before + 2
@@ -393,18 +393,18 @@ def test_osm_extract_imports_as_unverified_candidates(db_session, fr, osm_file):
     assert counts["skipped"] == 173  # kindergarten, townhall, community/social centre, childcare, shelter
     assert counts["ok"] + counts["warning"] + counts["duplicate"] == 280
     assert [(r.number, r.messages[-1]) for r in report.errors] == [
-        (146, "Position : Cette position est hors de la Côte d'Ivoire.")
+        (146, "Position\u00a0: Cette position est hors de la Côte d'Ivoire.")
     ]
     assert not report.can_commit  # one node lies 2 km beyond the border: nothing without a choice
     skipped = next(r for r in report.rows if r.status == "skipped")
-    assert skipped.messages == ["amenity=townhall : mairie, non importé."]
+    assert skipped.messages == ["amenity=townhall\u00a0: mairie, non importé."]
 
     before = count_services(db_session)
     report = import_file(db_session, data, osm_file.name, ImportOptions(skip_invalid=True), dry_run=False)
     assert report.committed and count_services(db_session) == before + len(report.created)
     service, location = stored(db_session, "Poste de police (OSM 768587513)")
     assert service.category == "police" and service.verification == "to_verify"
-    assert service.source.startswith("© OpenStreetMap contributors, ODbL ; nœud 768587513")
+    assert service.source.startswith("© OpenStreetMap contributors, ODbL\u00a0; nœud 768587513")
     assert "https://www.openstreetmap.org/node/768587513" in service.source
     assert "existence, activité, nom et position à vérifier" in service.description
     assert location.precision == "approximate"
@@ -427,11 +427,11 @@ def test_cli_dry_run_then_import(app, db_session, tmp_path):
     before = count_services(db_session)
     result = runner.invoke(cli_main, ["import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "essai : 1 service(s) seraient créés ; rien n'a été écrit." in result.output
+    assert "essai\u00a0: 1 service(s) seraient créés\u00a0; rien n'a été écrit." in result.output
     assert count_services(db_session) == before
     result = runner.invoke(cli_main, ["import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "import : 1 service(s) créé(s)" in result.output
+    assert "import\u00a0: 1 service(s) créé(s)" in result.output
     assert count_services(db_session) == before + 1
     bad = tmp_path / "bad.csv"
     bad.write_bytes(rows_csv([f"Centre CLI 2,inconnue,O,T,{BOUAKE[0]},{BOUAKE[1]},,,,"]))
@@ -475,7 +475,7 @@ def test_upload_dry_run_then_confirm(client, db_session, make):
     assert response.status_code == 302
     preview_url = response.headers["Location"]
     html = client.get(preview_url).get_data(as_text=True)
-    assert "Rapport ligne par ligne" in html and "Ni téléphone ni e-mail : contacts à vérifier." in html
+    assert "Rapport ligne par ligne" in html and "Ni téléphone ni e-mail\u00a0: contacts à vérifier." in html
     assert "Importer 2 structures" in html
     assert count_services(db_session) == before  # the dry run wrote nothing
     response = client.post(preview_url + "/commit", data={"csrf_token": token})
@@ -504,7 +504,7 @@ def test_upload_refusals_are_shown_on_the_page(client, db_session, make, monkeyp
         "csrf_token": token, "file": (io.BytesIO("é".encode("utf-16")), "liste.csv"),
     }, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Enregistrez-le en « CSV UTF-8 »" in response.get_data(as_text=True)
+    assert "Enregistrez-le en «\u00a0CSV UTF-8\u00a0»" in response.get_data(as_text=True)
     from webmap.transfer import routes
 
     monkeypatch.setattr(routes, "DEFAULT_LIMITS", Limits(max_bytes=100_000))
@@ -512,14 +512,14 @@ def test_upload_refusals_are_shown_on_the_page(client, db_session, make, monkeyp
         "csrf_token": token, "file": (io.BytesIO(b"x" * 200_000), "liste.csv"),
     }, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Le fichier est trop gros (0,2 Mo) ; la limite est de 0,1 Mo." in response.get_data(as_text=True)
+    assert "Le fichier est trop gros (0,2 Mo)\u00a0; la limite est de 0,1 Mo." in response.get_data(as_text=True)
     # a request beyond the app's cap is refused before it is even parsed, with the same message
     monkeypatch.setitem(client.application.config, "MAX_CONTENT_LENGTH", 150_000)
     response = client.post("/directory/import", data={
         "csrf_token": token, "file": (io.BytesIO(b"x" * 200_000), "liste.csv"),
     }, content_type="multipart/form-data")
     assert response.status_code == 413
-    assert "Le fichier est trop gros ; la limite est de" in response.get_data(as_text=True)
+    assert "Le fichier est trop gros\u00a0; la limite est de" in response.get_data(as_text=True)
 
 
 def test_upload_without_csrf_token_is_rejected(client, db_session, make):

@@ -93,8 +93,8 @@ def test_a_19_year_old_gets_no_centre_for_minors(client):
     assert body["results"] == [] and body["count"] == 0
     # The answer says why, from the data's age ranges: the shelters receive minors up to 17.
     assert body["message"] == (
-        "Ces structures accueillent des mineurs (jusqu'à 17 ans) : pour un jeune adulte, "
-        "voir les contacts « Si personne ne répond »."
+        "Ces structures accueillent des mineurs (jusqu'à 17 ans)\u00a0: pour un jeune adulte, "
+        "voir les contacts «\u00a0Si personne ne répond\u00a0»."
     )
     assert body["hint"]["oldest_served"] == 17 and body["hint"]["max_km"] is None
     assert any("116" in contact["phones"] for contact in body["fallback"])

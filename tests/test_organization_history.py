@@ -88,7 +88,7 @@ def test_the_page_lists_who_changed_which_field_in_french(client, world):
     response = client.get(_url(world["org"]))
     assert response.status_code == 200
     page = _text(response)
-    assert "<h1>Historique de « ONG Lumière Enfance »</h1>" in page
+    assert "<h1>Historique de «\u00a0ONG Lumière Enfance\u00a0»</h1>" in page
     assert "Modifié" in page and "Création" in page and "Awa Koné" in page
     assert _row(page, "name") == "Nom ONG Lumière ONG Lumière Enfance Annuler"
     assert _row(page, "email") == "Adresse électronique contact@lumiere.ci info@lumiere.ci Annuler"

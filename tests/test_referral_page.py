@@ -59,7 +59,7 @@ def _names(html: str) -> list[str]:
 def test_page_in_french_by_default_and_english_on_request(client):
     html = client.get("/referral").get_data(as_text=True)
     assert '<html lang="fr">' in html
-    assert "Orienter un enfant" in html and "Où se trouve l'enfant ?" in html
+    assert "Orienter un enfant" in html and "Où se trouve l'enfant\u00a0?" in html
     assert "Hébergement" in html and "Soutien psychosocial" in html  # needs, from the taxonomy
     english = client.get("/referral?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english
@@ -113,7 +113,7 @@ def test_unknown_place_on_the_page_offers_suggestions(client):
     response = client.get("/referral?place=Soubr%C3%A9%20centre&need=shelter")
     assert response.status_code == 404
     html = response.get_data(as_text=True)
-    assert "Aucune ville ni aucun village ne s'appelle « Soubré centre »" in unescape(html)
+    assert "Aucune ville ni aucun village ne s'appelle «\u00a0Soubré centre\u00a0»" in unescape(html)
     assert re.search(r'href="/referral\?place=2596935&amp;need=shelter"[^>]*>Soubré</a>', html)
 
 
@@ -136,7 +136,7 @@ def test_nothing_within_max_km_offers_a_wider_search(client):
 
 def test_anonymous_page_shows_confidential_centres_at_their_town(client):
     html = client.get("/referral?place=Soubré&need=shelter").get_data(as_text=True)
-    assert "Lieu confidentiel : indiqué au niveau de sa ville" in unescape(html)
+    assert "Lieu confidentiel\u00a0: indiqué au niveau de sa ville" in unescape(html)
     data = json.loads(MAP_DATA.search(html).group(1))
     first = data["results"][0]
     assert first["masked"] is True

@@ -88,13 +88,14 @@ def test_hours_are_read_and_written_back_in_the_same_syntax(fr, typed, stored):
 
 
 @pytest.mark.parametrize(("typed", "message"), [
-    ("lun-vendredy 08:00-17:00", "horaires : « lun-vendredy » n'est pas un jour reconnu (jours : lun, mar, mer"),
-    ("lundy 08:00-12:00", "horaires : « lundy » n'est pas un jour reconnu"),
-    ("08:00-17:00", "horaires : « 08:00-17:00 » : indiquez les jours avant les heures"),
-    ("lun-ven", "horaires : « lun-ven » : heures attendues, par exemple 08:00-17:00"),
-    ("lun-ven 25:00-26:00", "horaires : « 25:00-26:00 » n'est pas une heure valable"),
-    ("lun-ven 08:61-17:00", "horaires : « 08:61-17:00 » n'est pas une heure valable"),
-    ("lun-ven 08:00-08:00", "horaires : « 08:00-08:00 » ouvre et ferme à la même heure"),
+    ("lun-vendredy 08:00-17:00",
+     "horaires\u00a0: «\u00a0lun-vendredy\u00a0» n'est pas un jour reconnu (jours\u00a0: lun, mar, mer"),
+    ("lundy 08:00-12:00", "horaires\u00a0: «\u00a0lundy\u00a0» n'est pas un jour reconnu"),
+    ("08:00-17:00", "horaires\u00a0: «\u00a008:00-17:00\u00a0»\u00a0: indiquez les jours avant les heures"),
+    ("lun-ven", "horaires\u00a0: «\u00a0lun-ven\u00a0»\u00a0: heures attendues, par exemple 08:00-17:00"),
+    ("lun-ven 25:00-26:00", "horaires\u00a0: «\u00a025:00-26:00\u00a0» n'est pas une heure valable"),
+    ("lun-ven 08:61-17:00", "horaires\u00a0: «\u00a008:61-17:00\u00a0» n'est pas une heure valable"),
+    ("lun-ven 08:00-08:00", "horaires\u00a0: «\u00a008:00-08:00\u00a0» ouvre et ferme à la même heure"),
     ("lun-ven 08:00-17:00 sauf jours fériés", "heures attendues"),
     ("lun-ven 8-", "heures attendues"),
     ("le matin", "heures attendues"),
@@ -112,7 +113,7 @@ def test_languages_by_code_or_name_stored_by_french_name(fr):
     assert [language.code for language in parse_languages("bété de Gagnoa, cebaara")] == ["btg", "sef"]
     with pytest.raises(InvalidValue) as caught:
         parse_languages("français, klingon")
-    assert "langues : « klingon » n'est pas une langue connue" in str(caught.value)
+    assert "langues\u00a0: «\u00a0klingon\u00a0» n'est pas une langue connue" in str(caught.value)
 
 
 # --- open now? ------------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def test_api_open_now_at_the_app_clock(client, timetabled, clock):
     clock.set(at(0, 7, 59))  # Monday 07:59: the night service has no Sunday night
     assert _names(_nearest(client, open_now=1)) == {"Écoute 24h/24"}
     nothing = _nearest(client, open_now=1, language="baoulé")
-    assert nothing["results"] == [] and "sans « Ouvert maintenant »" in nothing["hint"]["message"]
+    assert nothing["results"] == [] and "sans «\u00a0Ouvert maintenant\u00a0»" in nothing["hint"]["message"]
     clock.set(at(0, 8))
     answer = _nearest(client, open_now=1)
     assert _names(answer) == {"Écoute 24h/24", "Bureau horaires de bureau"}
@@ -223,7 +224,7 @@ def test_api_open_now_at_the_app_clock(client, timetabled, clock):
     assert office["status"]["code"] == "closed" and office["status"]["label"] == "Fermé — ouvre lundi à 08:00"
     assert office["status"]["opens_at"] == "2026-12-14T08:00:00+00:00"
     assert office["text"] == WEEKDAYS
-    assert office["words"] == "lundi au vendredi : 08:00–17:00 ; samedi : 08:00–12:00"
+    assert office["words"] == "lundi au vendredi\u00a0: 08:00–17:00\u00a0; samedi\u00a0: 08:00–12:00"
     unknown = everything["Structure sans horaires"]
     assert unknown["hours"]["status"] is None and unknown["hours"]["words"] == "Horaires non renseignés"
     assert unknown["languages"] == []
@@ -261,13 +262,13 @@ def test_referral_page_sheet_and_detail_show_hours_and_languages(client, timetab
     clock.set(at(5, 12, 30))
     page = html.unescape(client.get("/referral", query_string={
         "coords": f"{BOUNA[1]}, {BOUNA[0]}", "limit": 20, "open_now": "1", "language": "fra"}).get_data(as_text=True))
-    assert "Ouvert 24h/24" in page and "Langues : sénoufo cebaara, français" in page
+    assert "Ouvert 24h/24" in page and "Langues\u00a0: sénoufo cebaara, français" in page
     assert "Permanence de nuit" not in page  # closed and not in French
     assert 'name="open_now" value="1" id="rf-open-now" checked' in page
     assert '<option value="français" selected>' in page
     sheet = html.unescape(client.get("/referral/sheet", query_string={
         "coords": f"{BOUNA[1]}, {BOUNA[0]}", "language": "dioula"}).get_data(as_text=True))
-    assert "Fermé — ouvre lundi à 08:00" in sheet and "lundi au vendredi : 08:00–17:00" in sheet
+    assert "Fermé — ouvre lundi à 08:00" in sheet and "lundi au vendredi\u00a0: 08:00–17:00" in sheet
     sheet = html.unescape(client.get("/referral/sheet", query_string={
         "coords": f"{BOUNA[1]}, {BOUNA[0]}", "open_now": "1"}).get_data(as_text=True))
     assert "le samedi 12 décembre 2026, 12:30 (heure d'Abidjan)" in sheet and "Écoute 24h/24" in sheet
@@ -329,8 +330,8 @@ def test_bad_hours_in_the_form_are_explained_and_nothing_is_written(client, db_s
         "csrf_token": csrf_token(client)})
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code in (200, 422)
-    assert "horaires : « lun-vendredy » n'est pas un jour reconnu" in page
-    assert "langues : « klingon » n'est pas une langue connue" in page
+    assert "horaires\u00a0: «\u00a0lun-vendredy\u00a0» n'est pas un jour reconnu" in page
+    assert "langues\u00a0: «\u00a0klingon\u00a0» n'est pas une langue connue" in page
     assert db_session.scalar(select(func.count()).select_from(Schedule)) == before
     named = select(func.count()).select_from(Service).where(Service.name == "Centre aux horaires")
     assert db_session.scalar(named) == 0
@@ -375,8 +376,9 @@ def test_a_bad_horaires_row_blocks_the_whole_import(db_session, fr):
     assert not report.committed
     assert [r.number for r in report.errors] == [3, 4]
     assert report.errors[0].messages[-1] == (
-        "Horaires : « lun-vendredy » n'est pas un jour reconnu (jours : lun, mar, mer, jeu, ven, sam, dim).")
-    assert report.errors[1].messages[-1].startswith("Langues : « klingon » n'est pas une langue connue")
+        "Horaires\u00a0: «\u00a0lun-vendredy\u00a0» n'est pas un jour reconnu "
+        "(jours\u00a0: lun, mar, mer, jeu, ven, sam, dim).")
+    assert report.errors[1].messages[-1].startswith("Langues\u00a0: «\u00a0klingon\u00a0» n'est pas une langue connue")
     assert db_session.scalar(select(func.count()).select_from(Service)) == services
     assert db_session.scalar(select(func.count()).select_from(Language)
                              .join(Service).where(Service.name.like("Centre importé%"))) == 0
@@ -399,7 +401,7 @@ def test_hsds_schedules_and_languages_csv(db_session, fr, timetabled):
     assert rows == [("MO,TU,WE,TH,FR", "08:00:00", "17:00:00", "WEEKLY", 0, office),
                     ("SA", "08:00:00", "12:00:00", "WEEKLY", 0, office)]
     assert {r["description"] for r in tables["schedule"]} == {
-        "lundi au vendredi : 08:00–17:00", "samedi : 08:00–12:00"}
+        "lundi au vendredi\u00a0: 08:00–17:00", "samedi\u00a0: 08:00–12:00"}
     assert [(r["name"], r.get("code"), r["service_id"]) for r in tables["language"]] == [
         ("français", "fra", office), ("dioula", "dyu", office)]
     assert validate_package(export.content) == []

@@ -96,7 +96,7 @@ def test_a_wrong_phone_reported_anonymously_is_accepted_by_an_admin_and_the_hist
     assert fields["phones"] == "+225 07 08 09 10 11"  # the suggestion, put in the record's form
     # The record's source says where the change came from, not the visitor's words (never public).
     assert fields["name"] == "CHPM de Daloa" and "J'ai appelé" not in fields["source"]
-    assert fields["source"].startswith("tests ; Suggestion publique du 20")
+    assert fields["source"].startswith("tests\u00a0; Suggestion publique du 20")
     response = client.post(accept_url, data=fields)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.headers["Location"].endswith(f"/directory/services/{chpm.id}")

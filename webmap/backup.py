@@ -75,7 +75,7 @@ def libpq_url(database_url: str) -> str:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise BackupError(f"{name} est introuvable : installez le paquet postgresql-client "
+        raise BackupError(f"{name} est introuvable\u00a0: installez le paquet postgresql-client "
                           "(make run le fait sur Debian/Ubuntu).")
     return path
 
@@ -122,11 +122,11 @@ def create_backup(database_url: str, destination: Path, secret_key_file: Path | 
     """Write the backup archive ``destination`` (see the module docstring)."""
     destination = Path(destination)
     if destination.exists():
-        raise BackupError(f"{destination} existe déjà : choisissez un autre nom.")
+        raise BackupError(f"{destination} existe déjà\u00a0: choisissez un autre nom.")
     destination.parent.mkdir(parents=True, exist_ok=True)
     counts = table_counts(database_url)
     if not counts:
-        raise BackupError("la base de données ne contient aucune table : rien à sauvegarder.")
+        raise BackupError("la base de données ne contient aucune table\u00a0: rien à sauvegarder.")
     revision = _revision(counts, database_url)
     with tempfile.TemporaryDirectory(prefix="webmap-backup-") as work:
         dump = Path(work) / DUMP_NAME
@@ -136,7 +136,7 @@ def create_backup(database_url: str, destination: Path, secret_key_file: Path | 
             capture_output=True, text=True, check=False,
         )
         if result.returncode != 0:
-            raise BackupError(f"pg_dump a échoué : {result.stderr.strip()}")
+            raise BackupError(f"pg_dump a échoué\u00a0: {result.stderr.strip()}")
         files = []
         if secret_key_file is not None and Path(secret_key_file).is_file():
             files.append(SECRET_NAME)
@@ -185,15 +185,16 @@ def restore_backup(database_url: str, archive_path: Path, secret_key_file: Path 
     present = table_counts(database_url)
     if present:
         raise BackupError(
-            f"la base de destination n'est pas vide ({len(present)} tables, dont {', '.join(list(present)[:3])}) : "
-            "restaurez dans une base vide (createdb, puis CREATE EXTENSION postgis) ; rien n'a été modifié."
+            f"la base de destination n'est pas vide ({len(present)} tables, dont {', '.join(list(present)[:3])})"
+            "\u00a0: restaurez dans une base vide (createdb, puis CREATE EXTENSION postgis)\u00a0; "
+            "rien n'a été modifié."
         )
     with tempfile.TemporaryDirectory(prefix="webmap-restore-") as work, tarfile.open(archive_path, "r") as archive:
         archive.extractall(work, members=[m for m in archive.getmembers() if m.name in {DUMP_NAME, SECRET_NAME}],
                            filter="data")
         dump = Path(work) / DUMP_NAME
         if not dump.is_file() or _sha256(dump) != manifest["dump_sha256"]:
-            raise BackupError("la sauvegarde est abîmée (empreinte SHA-256 du fichier de la base différente) ; "
+            raise BackupError("la sauvegarde est abîmée (empreinte SHA-256 du fichier de la base différente)\u00a0; "
                               "rien n'a été modifié.")
         result = subprocess.run(
             [_tool("pg_restore"), "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
@@ -201,7 +202,7 @@ def restore_backup(database_url: str, archive_path: Path, secret_key_file: Path 
             capture_output=True, text=True, check=False,
         )
         if result.returncode != 0:
-            raise BackupError(f"pg_restore a échoué, rien n'a été restauré : {result.stderr.strip()}")
+            raise BackupError(f"pg_restore a échoué, rien n'a été restauré\u00a0: {result.stderr.strip()}")
         secret_state = "absent"
         secret = Path(work) / SECRET_NAME
         if secret.is_file() and secret_key_file is not None:

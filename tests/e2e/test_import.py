@@ -124,7 +124,7 @@ def _upload(page, path: Path) -> None:
     assert organization.locator("option:checked").inner_text() == NGO  # the editor's only organization
     page.get_by_role("button", name="Vérifier le fichier").click()
     page.wait_for_url(re.compile(r"/directory/import/[0-9a-f-]{36}$"))
-    assert page.locator("h1").inner_text() == "Import : vérifiez avant de confirmer"
+    assert page.locator("h1").inner_text() == "Import\u00a0: vérifiez avant de confirmer"
 
 
 def _counts(page) -> list[str]:
@@ -146,7 +146,8 @@ def test_editor_imports_a_csv_after_a_dry_run_that_names_the_bad_row(live_server
     assert bad.count() == 1
     cells = bad.locator("td").all_inner_texts()
     assert cells[:3] == ["3", "Erreur", BAD["nom"]]  # line 3 of the file (the header is line 1)
-    assert cells[5].startswith("Catégorie : valeur inconnue « orphelinat » (valeurs acceptées : Centre social ; ")
+    assert cells[5].startswith("Catégorie\u00a0: valeur inconnue «\u00a0orphelinat\u00a0» "
+                               "(valeurs acceptées\u00a0: Centre social\u00a0; ")
     assert page.locator("tr.wt-row-ok").count() == 0  # only the rows with remarks, by default
     leave_out = page.get_by_role(
         "button", name="Importer les lignes valides (1) et laisser de côté les lignes en erreur (1)"
@@ -160,7 +161,7 @@ def test_editor_imports_a_csv_after_a_dry_run_that_names_the_bad_row(live_server
     # Cancelled: the pending file is dropped and still nothing is written.
     page.get_by_role("button", name="Annuler").click()
     page.wait_for_url(re.compile(r"/directory/import$"))
-    assert page.locator(".wd-flash-info").inner_text() == "Import annulé : rien n'a été écrit."
+    assert page.locator(".wd-flash-info").inner_text() == "Import annulé\u00a0: rien n'a été écrit."
     services, batches = _stored(database_url, editor)
     assert services == []
     assert [(b.status, b.content) for b in batches] == [("cancelled", None)]
@@ -168,10 +169,11 @@ def test_editor_imports_a_csv_after_a_dry_run_that_names_the_bad_row(live_server
     # 2. The corrected file: no remark; confirmed, both structures are written, "to be verified".
     _upload(page, template_csv(tmp_path / "structures-partenaires-corrige.csv", [GOOD, FIXED]))
     assert _counts(page) == ["2 lignes correctes", "0 avertissement", "0 doublon", "0 laissée de côté", "0 erreur"]
-    assert page.locator("tbody").last.inner_text() == "Aucune remarque : toutes les lignes peuvent être importées."
+    assert page.locator("tbody").last.inner_text() == "Aucune remarque\u00a0: toutes les lignes peuvent être importées."
     with page.expect_navigation():  # back to the same address, now the import's result
         page.get_by_role("button", name="Importer 2 structures").click()
-    assert page.locator(".wd-flash-success").inner_text() == "2 structures importées, toutes marquées « à vérifier »."
+    assert page.locator(".wd-flash-success").inner_text() == (
+        "2 structures importées, toutes marquées «\u00a0à vérifier\u00a0».")
     assert "2 structures importées." in page.locator(".wt-done").inner_text()
     assert page.locator("table.wt-rows tbody tr").all_inner_texts() == [
         f"2\t{GOOD['nom']}", f"3\t{FIXED['nom']}",

@@ -65,7 +65,7 @@ def test_a_visitor_reports_a_wrong_phone_from_the_record_on_a_phone(live_server,
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     page.get_by_label("Ce qui est faux ou manque").fill("Le numéro ne répond plus depuis un mois.")
     page.get_by_label("Téléphone", exact=True).fill("07 08 09 10 11")
-    page.get_by_label("D'où vient cette information ?").fill("J'ai appelé le 2 décembre")
+    page.get_by_label("D'où vient cette information\u00a0?").fill("J'ai appelé le 2 décembre")
     screenshot(page, "suggest-375.png")
     assert page.evaluate("() => window.__csp") == []
     page.get_by_role("button", name="Envoyer").click()

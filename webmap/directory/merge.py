@@ -162,7 +162,7 @@ def merged_input(keep: ServiceInput, drop: ServiceInput, choices: dict[str, str]
             name = group.fields[0]
             if name == "source":
                 sources = [s for s in (keep.source, drop.source) if s]
-                result.source = " ; ".join(dict.fromkeys(sources))
+                result.source = "\u00a0; ".join(dict.fromkeys(sources))
             else:
                 setattr(result, name, list(dict.fromkeys([*getattr(keep, name), *getattr(drop, name)])))
     if result.lon is None or result.lat is None:

@@ -33,10 +33,10 @@ COUNTRY = "CI"
 NO_POSTAL_CODE = ""  # Côte d'Ivoire has no postal codes
 STATUS = {"active": "active", "inactive": "inactive", "planned": "inactive"}
 PLANNED_NOTE = "Service prévu, pas encore ouvert."
-MASKED_NOTE = "Lieu confidentiel (adresse masquée) : position donnée au centre de {town}, sans adresse."
-CONTACT_NOTE = "Point de contact public : {contact}"
+MASKED_NOTE = "Lieu confidentiel (adresse masquée)\u00a0: position donnée au centre de {town}, sans adresse."
+CONTACT_NOTE = "Point de contact public\u00a0: {contact}"
 NO_ADDRESS_NOTE = "Adresse à vérifier."
-TOWN_NOTE = "Ville : {town}."
+TOWN_NOTE = "Ville\u00a0: {town}."
 
 VOCABULARIES = {
     "category": ("webmap — catégories de structures", CATEGORIES),
@@ -131,7 +131,7 @@ def organization_description(categories: Iterable[str], towns: Iterable[str]) ->
     places = sorted({t for t in towns if t})
     text = "Organisation de l'annuaire webmap (description à compléter)."
     if kinds:
-        text += " Structures : " + ", ".join(kinds)
+        text += " Structures\u00a0: " + ", ".join(kinds)
         text += (" à " + ", ".join(places) + ".") if places else "."
     return text
 
@@ -210,7 +210,7 @@ def attribute_records(service: Service) -> list[dict]:
 def taxonomy_records() -> list[dict]:
     return [{
         "id": taxonomy_id(kind), "name": title, "version": "1",
-        "description": f"Vocabulaire fixe de webmap ({kind}) ; codes stables en anglais.",
+        "description": f"Vocabulaire fixe de webmap ({kind})\u00a0; codes stables en anglais.",
     } for kind, (title, _vocabulary) in VOCABULARIES.items()]
 
 

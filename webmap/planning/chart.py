@@ -26,6 +26,7 @@ class ChartLabels:
     axis: str  # e.g. "Share of at-risk area covered"
     empty: str  # shown when no unit has at-risk area
     demo: str  # "DÉMO"
+    row: str = "%(name)s: %(value)s"  # a bar's tooltip, "%(name)s\u00a0: %(value)s" in French
 
 
 # Orange (gaps) to purple (covered): ColorBrewer's PuOr ends, told apart by people with red–green
@@ -74,7 +75,7 @@ def coverage_svg(rows: list[CoverageRow], labels: ChartLabels) -> Markup:
             f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{BAR_WIDTH}" height="{bar_height}" class="wm-chart-track"/>'
             f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{bar:.1f}" height="{bar_height}" fill="{fill}"/>'
             f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 16}" class="wm-chart-value">{value}</text>'
-            f"<title>{escape(name)} : {value}</title></g>"
+            f"<title>{escape(labels.row % {'name': name, 'value': value})}</title></g>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))

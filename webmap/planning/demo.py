@@ -27,7 +27,7 @@ DEMO_COUNT = 48
 DEMO_SEED = 2024
 DEMO_ORGANIZATION = f"Organisation fictive ({DEMO_LABEL})"
 DEMO_SOURCE = (
-    f"{DEMO_LABEL} : données fictives générées par `webmap demo` pour montrer l'outil ; "
+    f"{DEMO_LABEL}\u00a0: données fictives générées par `webmap demo` pour montrer l'outil\u00a0; "
     "elles ne décrivent aucune campagne réelle."
 )
 
@@ -146,7 +146,7 @@ def generate_specs(
         specs.append(
             CampaignSpec(
                 id=uuid.uuid5(DEMO_NAMESPACE, f"{seed}:{index}"),
-                name=f"{label} — {_CHANNEL_FR[channel]} : {_THEME_FR[theme]} — {where}"[:250],
+                name=f"{label} — {_CHANNEL_FR[channel]}\u00a0: {_THEME_FR[theme]} — {where}"[:250],
                 theme=theme,
                 channel=channel,
                 start_date=start,

@@ -215,8 +215,8 @@ class WantedZone:
 def _border_criterion(rule: BorderRule, match: BorderMatch) -> str:
     countries = ", ".join(f"{name} {km:.0f} km" for name, km in match.by_country.items())
     return (
-        f"{rule.criterion} : {match.shared_km:.0f} km de sa limite sur la frontière terrestre "
-        f"({countries}). Règle : portion du contour national à moins de {rule.tolerance_km:g} km d'un "
+        f"{rule.criterion}\u00a0: {match.shared_km:.0f} km de sa limite sur la frontière terrestre "
+        f"({countries}). Règle\u00a0: portion du contour national à moins de {rule.tolerance_km:g} km d'un "
         f"pays voisin (Natural Earth), au moins {rule.min_shared_km:g} km partagés."
     )
 

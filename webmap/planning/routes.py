@@ -278,6 +278,7 @@ def index():
             axis=_("Share of the at-risk area covered"),
             empty=_("No at-risk zone is recorded."),
             demo=DEMO_LABEL,
+            row=_("%(name)s: %(value)s"),  # filled by the chart
         ),
     )
     csv_url = url_for("planning.coverage_csv", level=level, **{"from": query["from"], "to": query["to"]})

@@ -252,6 +252,7 @@ def index():
             "mapPoint": _("Point chosen on the map"),
             "myLocation": _("My location"),
             "origin": _("Origin"),
+            "originNamed": _("Origin: %(name)s"),  # filled by the page
             "loadError": _("The search failed: check the connection and try again."),
             "copied": _("Link copied"),
             **offline_messages(),

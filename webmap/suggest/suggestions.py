@@ -149,7 +149,7 @@ def starting_point(session: Session, proposal: ChangeProposal) -> ServiceInput:
     # The suggester's own words stay in the queue (never public): the record's source only says
     # where the change came from; the moderator may add more.
     told = _("Public suggestion of %(date)s", date=proposal.created_at.strftime("%Y-%m-%d"))
-    data.source = f"{data.source} ; {told}" if data.source else told
+    data.source = f"{data.source}\u00a0; {told}" if data.source else told
     return data
 
 

@@ -59,20 +59,20 @@ def import_command(file: Path, dry_run: bool, mapping: tuple[str, ...], source: 
         _print(report, all_rows)
         if report.committed:
             session.commit()
-            click.echo(f"import : {len(report.created)} service(s) créé(s) — lot {report.batch_id}")
+            click.echo(f"import\u00a0: {len(report.created)} service(s) créé(s) — lot {report.batch_id}")
             if report.errors:
-                click.echo(f"import : {len(report.errors)} ligne(s) en erreur laissée(s) de côté.")
+                click.echo(f"import\u00a0: {len(report.errors)} ligne(s) en erreur laissée(s) de côté.")
             _write_left_out(report, left_out)
             return
         session.rollback()
         if report.errors and not report.skip_invalid:
             raise click.ClickException(
-                f"{len(report.errors)} ligne(s) en erreur : rien n'a été importé."
+                f"{len(report.errors)} ligne(s) en erreur\u00a0: rien n'a été importé."
             )
         if dry_run:
-            click.echo(f"essai : {len(report.to_write)} service(s) seraient créés ; rien n'a été écrit.")
+            click.echo(f"essai\u00a0: {len(report.to_write)} service(s) seraient créés\u00a0; rien n'a été écrit.")
         else:
-            click.echo("import : aucune ligne à importer.")
+            click.echo("import\u00a0: aucune ligne à importer.")
 
 
 def _write_left_out(report, path: Path | None) -> None:
@@ -82,10 +82,10 @@ def _write_left_out(report, path: Path | None) -> None:
     if not rows:
         return
     numbers = ", ".join(str(r["row"]) for r in rows)
-    click.echo(f"import : ligne(s) laissée(s) de côté : {numbers}.")
+    click.echo(f"import\u00a0: ligne(s) laissée(s) de côté\u00a0: {numbers}.")
     if path is not None:
         path.write_bytes(left_out_csv(list(report.mapping), rows))
-        click.echo(f"import : lignes à corriger écrites dans {path} (à corriger puis réimporter).")
+        click.echo(f"import\u00a0: lignes à corriger écrites dans {path} (à corriger puis réimporter).")
 
 
 def _print(report, all_rows: bool) -> None:
@@ -96,15 +96,15 @@ def _print(report, all_rows: bool) -> None:
     for note in report.notes:
         click.echo(f"  · {note}")
     used = {column: code for column, code in report.mapping.items() if code}
-    click.echo("  colonnes : " + ", ".join(f"{c} → {field_label(code)}" for c, code in used.items()))
+    click.echo("  colonnes\u00a0: " + ", ".join(f"{c} → {field_label(code)}" for c, code in used.items()))
     for row in report.rows:
         if row.status == OK and not all_rows:
             continue
         label = STATUS_LABELS[row.status]
-        name = f" « {row.name} »" if row.name else ""
+        name = f" «\u00a0{row.name}\u00a0»" if row.name else ""
         text = " ".join(row.messages)
         links = " ".join(f"/directory/services/{d.service_id}" for d in row.duplicates if d.service_id)
         line = f"  {row.number:>5} {label:<9}{name} {text} {links}".rstrip()
         click.echo(click.style(line, fg="red") if row.status == ERROR else line)
     counts = report.counts
-    click.echo("  bilan : " + ", ".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items()))
+    click.echo("  bilan\u00a0: " + ", ".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items()))

@@ -50,16 +50,16 @@ LAYER = "services"
 MAX_EXPORT_ROWS = 50_000
 ATTRIBUTION = (
     "webmap — annuaire des structures de protection de l'enfance en Côte d'Ivoire. "
-    "Sources : colonne « source » de chaque ligne ; localités : GeoNames (CC BY 4.0) ; "
-    "limites administratives : OCHA ROWCA / CNTIG, COD-AB Côte d'Ivoire (CC BY-IGO) ; "
-    "candidats OpenStreetMap : © OpenStreetMap contributors, ODbL."
+    "Sources\u00a0: colonne «\u00a0source\u00a0» de chaque ligne\u00a0; localités\u00a0: GeoNames (CC BY 4.0)\u00a0; "
+    "limites administratives\u00a0: OCHA ROWCA / CNTIG, COD-AB Côte d'Ivoire (CC BY-IGO)\u00a0; "
+    "candidats OpenStreetMap\u00a0: © OpenStreetMap contributors, ODbL."
 )
 PUBLIC_NOTE = (
-    "Lieux confidentiels (confidential = true) : position au centre de leur ville et sans "
-    "adresse (masked = true) ; passez par leur point de contact public."
+    "Lieux confidentiels (confidential = true)\u00a0: position au centre de leur ville et sans "
+    "adresse (masked = true)\u00a0; passez par leur point de contact public."
 )
 STAFF_NOTE = (
-    "CONFIDENTIEL : ce fichier contient les positions exactes et adresses de lieux confidentiels "
+    "CONFIDENTIEL\u00a0: ce fichier contient les positions exactes et adresses de lieux confidentiels "
     "(foyers, centres d'hébergement). Ne le diffusez pas."
 )
 
@@ -196,9 +196,9 @@ def to_shapefile_zip(features: list[dict], folder: Path, note: str) -> Path:
            layer_options={"ENCODING": "UTF-8"})
     legend = "\n".join(f"  {SHAPEFILE_NAMES.get(name, name):<10}  {name}" for name in COLUMNS)
     readme = (
-        f"{ATTRIBUTION}\n\n{note}\n\nCoordonnées : WGS 84 (EPSG:4326). Textes coupés à "
+        f"{ATTRIBUTION}\n\n{note}\n\nCoordonnées\u00a0: WGS 84 (EPSG:4326). Textes coupés à "
         f"{SHAPEFILE_TEXT_MAX} caractères (limite du format).\nListes (phones, needs, langues) séparées par "
-        f"« {LIST_JOIN.strip()} ».\n\nColonnes (nom court → nom complet) :\n{legend}\n"
+        f"«\u00a0{LIST_JOIN.strip()}\u00a0».\n\nColonnes (nom court → nom complet)\u00a0:\n{legend}\n"
     )
     path = folder / "services.shp.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

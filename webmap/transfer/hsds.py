@@ -49,7 +49,7 @@ from .exporters import (
     holds_exact_confidential,
 )
 
-HIDDEN_VALUE = "masqué : lieu confidentiel"  # what the history pages say for the same values
+HIDDEN_VALUE = "masqué\u00a0: lieu confidentiel"  # what the history pages say for the same values
 
 
 @dataclass(frozen=True)

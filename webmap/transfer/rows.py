@@ -187,7 +187,7 @@ class RowParser:
         if found is None:
             accepted = french_labels(vocabulary)
             row.fail(_("%(field)s: unknown value \"%(value)s\" (accepted: %(labels)s).",
-                       field=field_label(code), value=raw, labels=" ; ".join(accepted)), code)
+                       field=field_label(code), value=raw, labels="\u00a0; ".join(accepted)), code)
         return found
 
     def _convert(self, row: ParsedRow, code: str, raw: object, convert, problem: str):
@@ -335,9 +335,9 @@ class RowParser:
         base = (self.options.source or "").strip()
         if "openstreetmap" not in base.lower():
             base = f"{OSM_ATTRIBUTION} — {base}" if base else OSM_ATTRIBUTION
-        source_text = f"{base} ; nœud {node} : https://www.openstreetmap.org/node/{node}"
+        source_text = f"{base}\u00a0; nœud {node}\u00a0: https://www.openstreetmap.org/node/{node}"
         description = (
-            f"Candidat importé d'OpenStreetMap (amenity={amenity}) : existence, activité, "
+            f"Candidat importé d'OpenStreetMap (amenity={amenity})\u00a0: existence, activité, "
             "nom et position à vérifier."
         )
         if not own_name:

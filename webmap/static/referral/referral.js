@@ -469,7 +469,7 @@
     });
     L.marker(origin, {
       icon: L.divIcon({ className: "rf-origin-marker", iconSize: [34, 34], iconAnchor: [17, 17] }),
-      title: M.origin + (data.origin.name ? " : " + data.origin.name : ""),
+      title: data.origin.name ? window.WebmapSearch.fill(M.originNamed, { name: data.origin.name }) : M.origin,
       zIndexOffset: -1000
     }).addTo(resultLayer);
     if (data.results.length) map.fitBounds(bounds.pad(0.15), { maxZoom: 11 });
