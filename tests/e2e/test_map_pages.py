@@ -126,7 +126,7 @@ def test_controls_of_the_main_map_do_not_overlap(live_server, sized, committed_p
     page.locator(".wm-sources-toggle").click()
     full = page.locator(".wm-sources-full").inner_text()
     assert "OCHA ROWCA / CNTIG, COD-AB Côte d'Ivoire (CC BY-IGO)" in full and "data/geo" not in full
-    assert "Zones à risque : critère et source de chaque zone indiqués dans sa fenêtre" in full
+    assert "Zones à risque\u00a0: critère et source de chaque zone indiqués dans sa fenêtre" in full
     screenshot(page, f"map-sources-{page.size['width']}.png")
 
 

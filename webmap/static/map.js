@@ -491,7 +491,9 @@
     // A network that does not answer is no network: the stored package is drawn instead.
     var timedOut = false;
     var timer = setTimeout(function () { timedOut = true; controller.abort(); }, NETWORK_TIMEOUT_MS);
-    return fetch(url, { signal: controller.signal, headers: { Accept: "application/geo+json" } })
+    // "no-cache": the browser asks again each time (a 304 while the data version is the same), so a
+    // lost network is noticed and the stored package drawn, not a copy kept by the HTTP cache.
+    return fetch(url, { signal: controller.signal, cache: "no-cache", headers: { Accept: "application/geo+json" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
